@@ -1,0 +1,75 @@
+// Type-checked linting, plus the dependency direction of DESIGN.md enforced as import rules.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const LIBS = ['common', 'protocol', 'storage', 'partitions', 'coordination', 'metadata'];
+
+// Which @tributary libraries each library may import (DESIGN.md, "Dependency direction").
+const ALLOWED = {
+  common: [],
+  protocol: ['common'],
+  storage: ['common', 'protocol'],
+  coordination: ['common'],
+  metadata: ['common'],
+  partitions: ['common', 'protocol', 'storage', 'coordination', 'metadata'],
+};
+
+const noDeepImports = {
+  group: ['@tributary/*/*', '**/libs/*/src/**', '../../libs/**', '../../../libs/**'],
+  message: 'Import another library only through its index: @tributary/<lib>.',
+};
+
+const boundaries = LIBS.map((lib) => ({
+  files: [`libs/${lib}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          noDeepImports,
+          { group: ['**/apps/**', '@tributary/apps*'], message: 'libs/ never imports apps/.' },
+          ...LIBS.filter((other) => other !== lib && !ALLOWED[lib].includes(other)).map(
+            (other) => ({
+              group: [`@tributary/${other}`],
+              message: `libs/${lib} may not depend on libs/${other} (see DESIGN.md).`,
+            }),
+          ),
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.config.js', '*.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: [noDeepImports] }],
+    },
+  },
+  ...boundaries,
+  {
+    files: ['libs/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);
