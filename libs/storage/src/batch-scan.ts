@@ -1,0 +1,80 @@
+// Walking the batches of a .log file by their headers, reading the file in chunks so that a
+// scan over many small batches costs a few reads, not one per batch.
+import { LIMITS } from '@tributary/common';
+import {
+  BATCH_HEADER_BYTES,
+  LOG_OVERHEAD_BYTES,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_LAST_OFFSET_DELTA,
+  OFFSET_LEADER_EPOCH,
+  OFFSET_MAX_TIMESTAMP,
+  readInt64Number,
+} from '@tributary/protocol';
+import { type FileHandle } from './file-system';
+
+export const SCAN_CHUNK_BYTES = 64 * 1024;
+/** The largest batch recovery accepts as plausible (topics may have had larger limits). */
+export const RECOVERY_BATCH_BYTES_MAX = LIMITS.messageBytesCeiling + BATCH_HEADER_BYTES;
+
+export interface ScannedBatch {
+  position: number;
+  baseOffset: number;
+  lastOffset: number;
+  sizeBytes: number;
+  maxTimestamp: number;
+  leaderEpoch: number;
+}
+
+/**
+ * A window onto a file: bytes [start, start + buf.length) held in memory, extended on demand.
+ * Reads never go past `endPosition` (the segment's logical size).
+ */
+export class FileWindow {
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    readonly endPosition: number,
+  ) {}
+
+  /** Makes bytes [position, position + length) available; false if the file ends first. */
+  async ensure(position: number, length: number): Promise<boolean> {
+    const end = position + length;
+    if (end > this.endPosition) return false;
+    if (position >= this.start && end <= this.start + this.buf.length) return true;
+    const readLength = Math.min(this.endPosition - position, Math.max(length, SCAN_CHUNK_BYTES));
+    const fresh = Buffer.allocUnsafe(readLength);
+    let got = 0;
+    while (got < readLength) {
+      const n = await this.handle.read(fresh, got, readLength - got, position + got);
+      if (n === 0) break;
+      got += n;
+    }
+    this.buf = got === readLength ? fresh : fresh.subarray(0, got);
+    this.start = position;
+    return got >= length;
+  }
+
+  /** A view of bytes already ensured. */
+  view(position: number, length: number): Buffer {
+    return this.buf.subarray(position - this.start, position - this.start + length);
+  }
+
+  /** Reads the header fields the scan needs; undefined when the file ends inside the header. */
+  async header(position: number): Promise<ScannedBatch | undefined> {
+    if (!(await this.ensure(position, BATCH_HEADER_BYTES))) return undefined;
+    const at = position - this.start;
+    const b = this.buf;
+    const baseOffset = readInt64Number(b, at);
+    const sizeBytes = b.readInt32BE(at + OFFSET_BATCH_LENGTH) + LOG_OVERHEAD_BYTES;
+    return {
+      position,
+      baseOffset,
+      lastOffset: baseOffset + b.readInt32BE(at + OFFSET_LAST_OFFSET_DELTA),
+      sizeBytes,
+      maxTimestamp: readInt64Number(b, at + OFFSET_MAX_TIMESTAMP),
+      leaderEpoch: b.readInt32BE(at + OFFSET_LEADER_EPOCH),
+    };
+  }
+}

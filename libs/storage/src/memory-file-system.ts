@@ -1,0 +1,185 @@
+import * as path from 'node:path';
+import { type FileHandle, type FileSystem } from './file-system';
+
+interface MemoryFile {
+  data: Buffer;
+  lengthBytes: number;
+  /** Content as of the last datasync: what survives `crash()`. */
+  durable: Buffer;
+}
+
+function enoent(file: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`ENOENT: no such file, '${file}'`);
+  error.code = 'ENOENT';
+  return error;
+}
+
+class MemoryFileHandle implements FileHandle {
+  private closed = false;
+
+  constructor(
+    private readonly fsys: MemoryFileSystem,
+    private readonly file: MemoryFile,
+  ) {}
+
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    this.checkOpen();
+    const end = Math.min(this.file.lengthBytes, position + length);
+    if (end <= position) return 0;
+    this.file.data.copy(buffer, offset, position, end);
+    return end - position;
+  }
+
+  async writev(buffers: readonly Buffer[], position: number): Promise<void> {
+    this.checkOpen();
+    this.fsys.beforeWrite();
+    let at = position;
+    for (const buffer of buffers) {
+      this.ensureCapacity(at + buffer.length);
+      buffer.copy(this.file.data, at);
+      at += buffer.length;
+    }
+    this.file.lengthBytes = Math.max(this.file.lengthBytes, at);
+  }
+
+  async datasync(): Promise<void> {
+    this.checkOpen();
+    this.file.durable = Buffer.from(this.file.data.subarray(0, this.file.lengthBytes));
+  }
+
+  async truncate(lengthBytes: number): Promise<void> {
+    this.checkOpen();
+    this.ensureCapacity(lengthBytes);
+    if (lengthBytes > this.file.lengthBytes) {
+      this.file.data.fill(0, this.file.lengthBytes, lengthBytes);
+    }
+    this.file.lengthBytes = lengthBytes;
+  }
+
+  async sizeBytes(): Promise<number> {
+    this.checkOpen();
+    return this.file.lengthBytes;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('EBADF: file handle is closed');
+  }
+
+  private ensureCapacity(bytes: number): void {
+    if (bytes <= this.file.data.length) return;
+    const grown = Buffer.alloc(Math.max(bytes, this.file.data.length * 2, 4096));
+    this.file.data.copy(grown, 0, 0, this.file.lengthBytes);
+    this.file.data = grown;
+  }
+}
+
+/**
+ * An in-memory file system. Directory entries are durable at once; file contents are durable
+ * only up to the last datasync, and `crash()` throws away the rest, as a power cut would.
+ */
+export class MemoryFileSystem implements FileSystem {
+  private readonly files = new Map<string, MemoryFile>();
+  private readonly dirs = new Set<string>(['/']);
+  /** Test hook: called before every write, so a test can inject a failure. */
+  onWrite: (() => void) | undefined;
+
+  beforeWrite(): void {
+    this.onWrite?.();
+  }
+
+  async open(file: string): Promise<FileHandle> {
+    const key = path.resolve(file);
+    this.requireDir(path.dirname(key));
+    let entry = this.files.get(key);
+    if (entry === undefined) {
+      entry = { data: Buffer.alloc(0), lengthBytes: 0, durable: Buffer.alloc(0) };
+      this.files.set(key, entry);
+    }
+    return new MemoryFileHandle(this, entry);
+  }
+
+  async readFileIfExists(file: string): Promise<Buffer | null> {
+    const entry = this.files.get(path.resolve(file));
+    return entry === undefined ? null : Buffer.from(entry.data.subarray(0, entry.lengthBytes));
+  }
+
+  async writeFileAtomic(file: string, data: Buffer): Promise<void> {
+    const key = path.resolve(file);
+    this.requireDir(path.dirname(key));
+    const copy = Buffer.from(data);
+    this.files.set(key, { data: copy, lengthBytes: copy.length, durable: Buffer.from(copy) });
+  }
+
+  async createExclusive(file: string, data: Buffer): Promise<boolean> {
+    if (this.files.has(path.resolve(file))) return false;
+    await this.writeFileAtomic(file, data);
+    return true;
+  }
+
+  async mkdir(dir: string): Promise<void> {
+    let current = path.resolve(dir);
+    while (!this.dirs.has(current)) {
+      this.dirs.add(current);
+      current = path.dirname(current);
+    }
+  }
+
+  async readdir(dir: string): Promise<string[]> {
+    const key = path.resolve(dir);
+    this.requireDir(key);
+    const names = new Set<string>();
+    for (const entry of [...this.files.keys(), ...this.dirs]) {
+      if (entry !== key && path.dirname(entry) === key) names.add(path.basename(entry));
+    }
+    return [...names].sort();
+  }
+
+  async exists(file: string): Promise<boolean> {
+    const key = path.resolve(file);
+    return this.files.has(key) || this.dirs.has(key);
+  }
+
+  async unlink(file: string): Promise<void> {
+    this.files.delete(path.resolve(file));
+  }
+
+  async rmdir(dir: string): Promise<void> {
+    const key = path.resolve(dir);
+    const inside = (entry: string) => entry === key || entry.startsWith(key + path.sep);
+    for (const file of [...this.files.keys()]) if (inside(file)) this.files.delete(file);
+    for (const d of [...this.dirs]) if (inside(d)) this.dirs.delete(d);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const entry = this.files.get(path.resolve(from));
+    if (entry === undefined) throw enoent(from);
+    this.files.delete(path.resolve(from));
+    this.files.set(path.resolve(to), entry);
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    this.requireDir(path.resolve(dir));
+  }
+
+  /** Simulates a power cut: every file falls back to its last synced content. */
+  crash(): void {
+    for (const entry of this.files.values()) {
+      entry.data = Buffer.from(entry.durable);
+      entry.lengthBytes = entry.durable.length;
+    }
+  }
+
+  /** Test helper: direct access to a file's bytes (for corruption tests). */
+  rawFile(file: string): Buffer | undefined {
+    const entry = this.files.get(path.resolve(file));
+    return entry?.data.subarray(0, entry.lengthBytes);
+  }
+
+  private requireDir(dir: string): void {
+    if (!this.dirs.has(dir)) throw enoent(dir);
+  }
+}

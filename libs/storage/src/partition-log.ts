@@ -1,0 +1,417 @@
+// One partition's log (Kafka's UnifiedLog over LocalLog): the ordered segments, the offsets
+// that bound what exists (log start, log end) and what may be read (high watermark), appends
+// through group commit, reads of whole CRC-checked batches, truncation, retention and
+// delete-records. Everything that changes files runs serially through the appender.
+import * as path from 'node:path';
+import { assert, BrokerError, type Clock, LIMITS, systemClock } from '@tributary/common';
+import { assignBatchOffsets, readBatchHeader, validateBatch } from '@tributary/protocol';
+import { type FileSystem } from './file-system';
+import { GroupCommitAppender } from './group-commit-appender';
+import { type HandlePool } from './handle-pool';
+import { type LeaderEpochCache } from './leader-epoch-cache';
+import { checkLogConfig, type LogConfig } from './log-config';
+import { type LoadStats, loadLog, segmentOptions, writePartitionCheckpoint } from './log-loader';
+import { LogSegment, type StampedBatch } from './log-segment';
+import { LogSegments } from './log-segments';
+import { RetentionPolicy } from './retention';
+
+export interface PartitionLogOptions {
+  dir: string;
+  fs: FileSystem;
+  pool: HandlePool;
+  config: LogConfig;
+  clock?: Clock;
+  pendingAppendBytesMax?: number;
+  /**
+   * With a single replica the high watermark follows the log end once data is durable (after
+   * its fdatasync for `fsync`, after its write for `replicated`). The cluster sets it itself.
+   */
+  highWatermarkFollowsEnd?: boolean;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The batch's max timestamp. */
+  maxTimestamp: number;
+}
+
+export interface LogReadResult {
+  /** Whole batches; the first may start before the requested offset. Empty at the end. */
+  records: Buffer;
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export type LogListener = (event: { highWatermark: number; logEndOffset: number }) => void;
+
+export class PartitionLog {
+  private readonly appender: GroupCommitAppender<StampedBatch>;
+  private readonly listeners = new Set<LogListener>();
+  private readonly clock: Clock;
+  private readonly followEnd: boolean;
+  /** Next offset to assign (appends queued but not yet written are below it). */
+  private nextOffsetToAssign: number;
+  private logEnd: number;
+  private durableEnd: number;
+  private hw: number;
+  private startOffset: number;
+  private config: LogConfig;
+  private epochDirty = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  leaderEpoch = 0;
+
+  private constructor(
+    private readonly options: PartitionLogOptions,
+    private readonly segments: LogSegments,
+    private readonly epochCache: LeaderEpochCache,
+    loaded: { logStartOffset: number; highWatermark: number },
+    readonly loadStats: LoadStats,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.config = { ...options.config };
+    this.followEnd = options.highWatermarkFollowsEnd ?? true;
+    this.startOffset = loaded.logStartOffset;
+    this.logEnd = segments.active().nextOffset;
+    this.nextOffsetToAssign = this.logEnd;
+    this.durableEnd = this.logEnd;
+    this.hw = this.followEnd ? this.logEnd : loaded.highWatermark;
+    this.leaderEpoch = Math.max(0, epochCache.latest()?.epoch ?? 0);
+    this.appender = new GroupCommitAppender((batches) => this.writeGroup(batches), {
+      pendingBytesMax: options.pendingAppendBytesMax ?? LIMITS.pendingAppendBytesMax,
+      groupBytesMax: LIMITS.groupCommitBytesMax,
+    });
+    this.armFlushTimer();
+  }
+
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    checkLogConfig(options.config);
+    const loaded = await loadLog(options.fs, options.pool, options.dir, options.config);
+    return new PartitionLog(options, new LogSegments(loaded.segments), loaded.epochCache, loaded, loaded.stats);
+  }
+
+  get dir(): string {
+    return this.options.dir;
+  }
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  /** The offset after the last batch written to the file. */
+  get logEndOffset(): number {
+    return this.logEnd;
+  }
+  get highWatermark(): number {
+    return this.hw;
+  }
+  /** Everything below this offset is on disk (fdatasync'ed). */
+  get durableEndOffset(): number {
+    return this.durableEnd;
+  }
+  get sizeBytes(): number {
+    return this.segments.sizeBytes();
+  }
+  get segmentCount(): number {
+    return this.segments.count;
+  }
+  get currentConfig(): Readonly<LogConfig> {
+    return this.config;
+  }
+  get epochs(): LeaderEpochCache {
+    return this.epochCache;
+  }
+
+  updateConfig(config: LogConfig): void {
+    checkLogConfig(config);
+    this.config = { ...config };
+    this.armFlushTimer();
+  }
+
+  addListener(listener: LogListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Appends one RecordBatch: checks it (size, magic, CRC, count), assigns its offsets and leader
+   * epoch in place (`batch` is modified), and resolves once it is written and, with `fsync`
+   * durability, synced. Offsets are assigned at call time, so they follow call order.
+   */
+  append(batch: Buffer, leaderEpoch: number = this.leaderEpoch): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new BrokerError('STORAGE_ERROR', 'log is closed'));
+    if (batch.length > this.config.maxMessageBytes) {
+      return Promise.reject(
+        new BrokerError(
+          'MESSAGE_TOO_LARGE',
+          `batch of ${batch.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
+        ),
+      );
+    }
+    const check = validateBatch(batch, 0, this.config.maxMessageBytes);
+    if (!check.ok || check.sizeBytes !== batch.length) {
+      const problem = check.ok ? 'trailing bytes after the batch' : check.problem;
+      return Promise.reject(new BrokerError('CORRUPT_RECORD', `invalid record batch: ${problem}`));
+    }
+    const header = readBatchHeader(batch);
+    if (header.recordCount === 0) {
+      return Promise.reject(new BrokerError('INVALID_RECORD', 'a batch must hold at least one record'));
+    }
+    try {
+      this.appender.checkCapacity(batch.length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const baseOffset = this.nextOffsetToAssign;
+    const lastOffset = baseOffset + header.lastOffsetDelta;
+    assignBatchOffsets(batch, 0, baseOffset, leaderEpoch);
+    this.nextOffsetToAssign = lastOffset + 1;
+    if (this.epochCache.assign(leaderEpoch, baseOffset)) this.epochDirty = true;
+    const stamped: StampedBatch = { buf: batch, baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, leaderEpoch };
+    return this.appender
+      .enqueue(stamped, batch.length)
+      .then(() => ({ baseOffset, lastOffset, maxTimestamp: header.maxTimestamp }));
+  }
+
+  /** Writes one group (called serially by the appender). */
+  private async writeGroup(batches: StampedBatch[]): Promise<void> {
+    if (this.epochDirty) {
+      this.epochDirty = false;
+      await this.epochCache.checkpoint();
+    }
+    const touched = new Set<LogSegment>();
+    let run: StampedBatch[] = [];
+    let segment = this.segments.active();
+    for (const batch of batches) {
+      if (this.shouldRoll(segment, batch)) {
+        await segment.append(run);
+        touched.add(segment);
+        run = [];
+        segment = await this.roll(batch.baseOffset);
+      }
+      run.push(batch);
+    }
+    await segment.append(run);
+    touched.add(segment);
+    const last = batches[batches.length - 1]!;
+    assert(segment.nextOffset === last.lastOffset + 1, 'log end does not match the last batch');
+    this.logEnd = last.lastOffset + 1;
+    if (this.config.durability === 'fsync') {
+      await Promise.all([...touched].map((s) => s.sync()));
+      this.durableEnd = this.logEnd;
+    }
+    if (this.followEnd) {
+      this.advanceHighWatermark(this.config.durability === 'fsync' ? this.durableEnd : this.logEnd);
+    } else {
+      this.notify();
+    }
+  }
+
+  private shouldRoll(segment: LogSegment, batch: StampedBatch): boolean {
+    if (segment.isEmpty) return false;
+    return (
+      segment.sizeBytes + batch.buf.length > this.config.segmentBytes ||
+      segment.indexesFull ||
+      batch.lastOffset - segment.baseOffset > 0x7fffffff ||
+      (segment.rollingTimestamp !== undefined &&
+        batch.maxTimestamp - segment.rollingTimestamp > this.config.segmentMs)
+    );
+  }
+
+  /** Starts a new active segment at `baseOffset`; the old one is flushed and indexed. */
+  private async roll(baseOffset: number): Promise<LogSegment> {
+    const old = this.segments.active();
+    assert(baseOffset >= old.nextOffset, 'roll below the log end');
+    await old.sync();
+    await old.onBecomeInactive();
+    const fresh = new LogSegment(this.options.dir, baseOffset, this.options.fs, this.options.pool, segmentOptions(this.config));
+    await fresh.create();
+    if (this.config.durability === 'fsync') await this.options.fs.syncDir(this.options.dir);
+    this.segments.add(fresh);
+    return fresh;
+  }
+
+  /** Moves the high watermark forward (never back, never past the log end). */
+  advanceHighWatermark(offset: number): void {
+    assert(offset <= this.logEnd, () => `high watermark ${offset} past log end ${this.logEnd}`);
+    if (offset <= this.hw) return;
+    this.hw = offset;
+    this.notify();
+  }
+
+  private notify(): void {
+    const event = { highWatermark: this.hw, logEndOffset: this.logEnd };
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /**
+   * Reads whole batches from `offset`, at most `maxBytes` (but always a whole first batch),
+   * none reaching `maxOffset` (default: the high watermark). Out of range: below the log start
+   * or past `maxOffset`.
+   */
+  async read(offset: number, maxBytes: number, maxOffset: number = this.hw): Promise<LogReadResult> {
+    assert(maxBytes > 0, 'maxBytes must be positive');
+    const limit = Math.min(maxOffset, this.logEnd);
+    if (offset < this.startOffset || offset > limit) throw this.outOfRange(offset);
+    const result = (records: Buffer, nextOffset: number): LogReadResult => ({
+      records,
+      nextOffset,
+      highWatermark: this.hw,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.logEnd,
+    });
+    let segment = this.segments.floor(offset);
+    while (segment !== undefined && segment.baseOffset < limit) {
+      const read = await segment.read(Math.max(offset, segment.baseOffset), maxBytes, limit);
+      if (read !== undefined) return result(read.records, read.nextOffset);
+      segment = this.segments.higher(segment.baseOffset);
+    }
+    if (offset < this.startOffset) throw this.outOfRange(offset); // retention raced the read
+    return result(Buffer.alloc(0), offset);
+  }
+
+  private outOfRange(offset: number): BrokerError {
+    return new BrokerError(
+      'OFFSET_OUT_OF_RANGE',
+      `offset ${offset} is outside [${this.startOffset}, ${this.hw}]`,
+      { extra: { logStartOffset: this.startOffset, highWatermark: this.hw } },
+    );
+  }
+
+  /**
+   * The first batch (at or after the log start, below the high watermark) holding a record
+   * whose timestamp is >= `timestamp`; the caller picks the record inside it.
+   */
+  async batchForTimestamp(timestamp: number): Promise<Buffer | undefined> {
+    for (const segment of this.segments.from(this.startOffset)) {
+      if (segment.baseOffset >= this.hw) break;
+      const found = await segment.findBatchByTimestamp(timestamp, this.startOffset);
+      if (found !== undefined) return found.nextOffset <= this.hw ? found.records : undefined;
+    }
+    return undefined;
+  }
+
+  /** Removes every batch at or after `offset` (whole batches). Returns the new log end. */
+  truncateTo(offset: number): Promise<number> {
+    return this.appender.exclusive(async () => {
+      assert(offset >= 0, 'negative truncation offset');
+      if (offset >= this.logEnd) return this.logEnd;
+      for (const segment of this.segments.removeFrom(offset)) await segment.delete();
+      if (this.segments.count === 0) {
+        const fresh = new LogSegment(this.options.dir, offset, this.options.fs, this.options.pool, segmentOptions(this.config));
+        await fresh.create();
+        this.segments.add(fresh);
+        this.startOffset = offset;
+      } else {
+        const active = this.segments.active();
+        await active.truncateTo(offset);
+        await active.sync();
+        await active.flushIndexes();
+      }
+      this.logEnd = this.segments.active().nextOffset;
+      this.nextOffsetToAssign = this.logEnd;
+      this.durableEnd = Math.min(this.durableEnd, this.logEnd);
+      this.hw = Math.min(this.hw, this.logEnd);
+      if (this.epochCache.truncateFromEnd(this.logEnd)) await this.epochCache.checkpoint();
+      await this.checkpoint();
+      return this.logEnd;
+    });
+  }
+
+  /** Kafka's DeleteRecords: moves the log start to `offset` (at most the high watermark). */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.appender.exclusive(async () => {
+      if (offset > this.hw || offset < 0) throw this.outOfRange(offset);
+      if (offset <= this.startOffset) return this.startOffset;
+      this.startOffset = offset;
+      if (this.epochCache.truncateFromStart(offset)) await this.epochCache.checkpoint();
+      await this.checkpoint();
+      await this.deleteSegments(this.retention().belowLogStart(this.startOffset));
+      return this.startOffset;
+    });
+  }
+
+  /** Applies retention.ms, retention.bytes and the log start; returns segments deleted. */
+  applyRetention(): Promise<number> {
+    return this.appender.exclusive(async () => {
+      const victims = this.retention().select(this.clock.nowMs(), this.startOffset, this.hw);
+      return this.deleteSegments(victims);
+    });
+  }
+
+  private retention(): RetentionPolicy {
+    return new RetentionPolicy(this.segments, this.config);
+  }
+
+  /** Deletes a prefix of segments, rolling first when the active segment is among them. */
+  private async deleteSegments(victims: LogSegment[]): Promise<number> {
+    if (victims.length === 0) return 0;
+    if (victims.includes(this.segments.active())) await this.roll(this.logEnd);
+    const next = this.segments.higher(victims[victims.length - 1]!.baseOffset);
+    assert(next !== undefined, 'retention would delete every segment');
+    this.startOffset = Math.max(this.startOffset, next.baseOffset);
+    if (this.epochCache.truncateFromStart(this.startOffset)) await this.epochCache.checkpoint();
+    // Durable log start first: a crash mid-deletion must not bring the records back.
+    await this.checkpoint();
+    for (const victim of victims) {
+      this.segments.remove(victim);
+      await victim.delete();
+    }
+    return victims.length;
+  }
+
+  /** Syncs every byte written so far and records the recovery point. */
+  flush(): Promise<void> {
+    return this.appender.exclusive(() => this.flushNow());
+  }
+
+  private async flushNow(): Promise<void> {
+    const active = this.segments.active();
+    await active.sync();
+    await active.flushIndexes();
+    this.durableEnd = this.logEnd;
+    if (this.followEnd) this.advanceHighWatermark(this.durableEnd);
+    await this.checkpoint();
+  }
+
+  private async checkpoint(): Promise<void> {
+    await writePartitionCheckpoint(this.options.fs, this.options.dir, {
+      recoveryPoint: this.durableEnd,
+      logStartOffset: this.startOffset,
+      highWatermark: this.hw,
+    });
+  }
+
+  private armFlushTimer(): void {
+    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    const interval = this.config.flushIntervalMs;
+    if (this.config.durability !== 'replicated' || interval === null || this.closed) return;
+    this.flushTimer = setInterval(() => {
+      if (this.durableEnd < this.logEnd) void this.flush().catch(() => undefined);
+    }, interval);
+    this.flushTimer.unref();
+  }
+
+  /** Waits for pending appends, flushes, and closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.armFlushTimer();
+    await this.appender.exclusive(async () => {
+      if (!this.appender.failed) {
+        await this.flushNow();
+        await this.segments.active().onBecomeInactive();
+      }
+      for (const segment of this.segments.all()) segment.close();
+    });
+  }
+
+  /** Closes and removes the partition directory with all its data. */
+  async delete(): Promise<void> {
+    await this.close();
+    for (const segment of this.segments.all()) segment.close();
+    await this.options.fs.rmdir(path.resolve(this.options.dir));
+  }
+}
