@@ -111,12 +111,12 @@ export async function loadLog(
     }
     if (segment.baseOffset <= recoveryPoint) {
       // Below the recovery point everything was flushed: load (fast path of a clean stop).
-      const { indexesRebuilt } = await segment.load();
-      if (indexesRebuilt) stats.indexesRebuilt += 1;
-      if (segment.nextOffset <= recoveryPoint) {
+      const state = await segment.load();
+      if (state === 'loaded' && segment.nextOffset <= recoveryPoint) {
         stats.segmentsLoaded += 1;
         continue;
       }
+      if (state === 'bad-index') stats.indexesRebuilt += 1;
     }
     const result = await segment.recover();
     stats.segmentsRecovered += 1;

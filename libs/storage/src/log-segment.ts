@@ -375,19 +375,17 @@ export class LogSegment {
 
   /**
    * Opens a segment that a clean run left behind: size from the file, indexes from disk when
-   * they pass the sanity check (else rebuilt), next offset by scanning after the last entry.
+   * they pass the sanity check, next offset by scanning after the last entry. Reports what it
+   * found instead of repairing: the loader then runs `recover()`.
    */
-  async load(): Promise<{ indexesRebuilt: boolean }> {
+  async load(): Promise<'loaded' | 'bad-index' | 'bad-tail'> {
     this.sizeBytes = await this.pool.with(this.logPath, (handle) => handle.sizeBytes());
     const offsetData = await this.fs.readFileIfExists(this.indexPath);
     const offsetIndex =
       offsetData === null
         ? undefined
         : OffsetIndex.load(this.baseOffset, this.maxOffsetEntries, offsetData, Math.max(1, this.sizeBytes));
-    if (offsetIndex === undefined) {
-      await this.rebuildAfterBadIndex();
-      return { indexesRebuilt: true };
-    }
+    if (offsetIndex === undefined) return 'bad-index';
     this.offsetIndex = offsetIndex;
     // Walk the tail after the last index entry: finds the next offset and max timestamp.
     const tailStart = offsetIndex.lastEntry()?.position ?? 0;
@@ -411,10 +409,7 @@ export class LogSegment {
       const head = tailStart === 0 ? first : await window.header(0);
       return { last, maxTimestamp, offsetOfMax, position, head };
     });
-    if (tail.position !== this.sizeBytes) {
-      await this.rebuildAfterBadIndex();
-      return { indexesRebuilt: true };
-    }
+    if (tail.position !== this.sizeBytes) return 'bad-tail';
     this.nextOffset = tail.last === undefined ? this.baseOffset : tail.last.lastOffset + 1;
     this.rollingTimestamp = tail.head?.maxTimestamp;
     this.bytesSinceLastIndexEntry = this.sizeBytes - tailStart;
@@ -423,10 +418,7 @@ export class LogSegment {
       timeData === null
         ? undefined
         : TimeIndex.load(this.baseOffset, this.maxTimeEntries, timeData, Math.max(this.nextOffset, this.baseOffset + 1));
-    if (timeIndex === undefined && !this.isEmpty) {
-      await this.rebuildAfterBadIndex();
-      return { indexesRebuilt: true };
-    }
+    if (timeIndex === undefined && !this.isEmpty) return 'bad-index';
     this.timeIndex = timeIndex ?? new TimeIndex(this.baseOffset, this.maxTimeEntries);
     const lastTime = this.timeIndex.lastEntry();
     if (lastTime !== undefined && lastTime.timestamp >= tail.maxTimestamp) {
@@ -436,12 +428,7 @@ export class LogSegment {
       this.maxTimestamp = tail.maxTimestamp;
       this.offsetOfMaxTimestamp = tail.offsetOfMax;
     }
-    return { indexesRebuilt: false };
-  }
-
-  private async rebuildAfterBadIndex(): Promise<void> {
-    const result = await this.recover();
-    assert(result.validBytes <= this.sizeBytes, 'rebuild grew the segment');
+    return 'loaded';
   }
 
   /** Removes the segment's files. */
