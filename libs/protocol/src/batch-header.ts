@@ -103,12 +103,7 @@ export function updateBatchCrc(buf: Buffer, pos: number, sizeBytes: number): voi
 }
 
 export type BatchProblem =
-  | 'short-header'
-  | 'bad-length'
-  | 'truncated'
-  | 'bad-magic'
-  | 'bad-crc'
-  | 'bad-count';
+  'short-header' | 'bad-length' | 'truncated' | 'bad-magic' | 'bad-crc' | 'bad-count';
 
 /**
  * Checks the batch at `pos` without decoding its records: enough bytes, sane length, magic 2,
@@ -127,7 +122,8 @@ export function validateBatch(
     return { ok: false, problem: 'bad-length' };
   }
   if (sizeBytes > available) return { ok: false, problem: 'truncated' };
-  if (buf.readInt8(pos + OFFSET_MAGIC) !== CURRENT_MAGIC) return { ok: false, problem: 'bad-magic' };
+  if (buf.readInt8(pos + OFFSET_MAGIC) !== CURRENT_MAGIC)
+    return { ok: false, problem: 'bad-magic' };
   const count = buf.readInt32BE(pos + OFFSET_RECORD_COUNT);
   const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
   if (count < 0 || lastOffsetDelta < 0 || (count > 0 && lastOffsetDelta < count - 1)) {
@@ -140,7 +136,12 @@ export function validateBatch(
 }
 
 /** Stamps the offset and leader epoch a leader assigns; neither is covered by the CRC. */
-export function assignBatchOffsets(buf: Buffer, pos: number, baseOffset: number, leaderEpoch: number): void {
+export function assignBatchOffsets(
+  buf: Buffer,
+  pos: number,
+  baseOffset: number,
+  leaderEpoch: number,
+): void {
   writeInt64Number(buf, pos + OFFSET_BASE_OFFSET, baseOffset);
   buf.writeInt32BE(leaderEpoch, pos + OFFSET_LEADER_EPOCH);
 }

@@ -46,14 +46,17 @@ async function values(log: PartitionLog): Promise<string[]> {
   let offset = log.logStartOffset;
   while (offset < log.highWatermark) {
     const read = await log.read(offset, 1 << 20);
-    for (const b of decodeRecordBatches(read.records)) for (const r of b.records) out.push(`${r.offset}:${r.value!.toString().replace(/\.+$/, '')}`);
+    for (const b of decodeRecordBatches(read.records))
+      for (const r of b.records) out.push(`${r.offset}:${r.value!.toString().replace(/\.+$/, '')}`);
     offset = read.nextOffset;
   }
   return out;
 }
 
 function segmentFiles(fs: MemoryFileSystem, suffix: string): Promise<string[]> {
-  return fs.readdir(DIR).then((names) => names.filter((n) => n.endsWith(suffix)).map((n) => path.join(DIR, n)));
+  return fs
+    .readdir(DIR)
+    .then((names) => names.filter((n) => n.endsWith(suffix)).map((n) => path.join(DIR, n)));
 }
 
 describe('corruption', () => {
@@ -81,7 +84,7 @@ describe('corruption', () => {
     const { fs, sizes } = await build(40);
     const logs = await segmentFiles(fs, '.log');
     const first = fs.rawFile(logs[0]!)!;
-    first[sizes[0]! * 2 + 66] ^= 0x01;
+    first[sizes[0]! * 2 + 66] = first[sizes[0]! * 2 + 66]! ^ 0x01;
     const log = await reopen(fs); // clean stop: the damaged segment is not rescanned
     await expect(log.read(2, 1 << 20)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
     await expect(log.read(0, 1 << 20)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
@@ -121,15 +124,21 @@ describe('corruption', () => {
     const { fs } = await build(40);
     const before = await reopen(fs);
     const expected = await values(before);
-    const byTime = decodeRecordBatches((await before.batchForTimestamp(1_700_000_000_025))!)[0]!.baseOffset;
+    const byTime = decodeRecordBatches((await before.batchForTimestamp(1_700_000_000_025))!)[0]!
+      .baseOffset;
     await before.close();
-    for (const file of [...(await segmentFiles(fs, '.index')), ...(await segmentFiles(fs, '.timeindex'))]) {
+    for (const file of [
+      ...(await segmentFiles(fs, '.index')),
+      ...(await segmentFiles(fs, '.timeindex')),
+    ]) {
       await fs.unlink(file);
     }
     const log = await reopen(fs);
     expect(log.loadStats.indexesRebuilt).toBeGreaterThan(0);
     expect(await values(log)).toEqual(expected);
-    expect(decodeRecordBatches((await log.batchForTimestamp(1_700_000_000_025))!)[0]!.baseOffset).toBe(byTime);
+    expect(
+      decodeRecordBatches((await log.batchForTimestamp(1_700_000_000_025))!)[0]!.baseOffset,
+    ).toBe(byTime);
     expect(byTime).toBe(25);
     await log.close();
   });

@@ -9,9 +9,12 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 describe('GroupCommitAppender', () => {
   it('coalesces appends made in the same turn into one group, in order', async () => {
     const groups: number[][] = [];
-    const appender = new GroupCommitAppender<number>(async (items) => {
-      groups.push(items);
-    }, { pendingBytesMax: 1000, groupBytesMax: 1000 });
+    const appender = new GroupCommitAppender<number>(
+      async (items) => {
+        groups.push(items);
+      },
+      { pendingBytesMax: 1000, groupBytesMax: 1000 },
+    );
     await Promise.all([1, 2, 3, 4, 5].map((n) => appender.enqueue(n, 10)));
     expect(groups).toEqual([[1, 2, 3, 4, 5]]);
   });
@@ -19,10 +22,13 @@ describe('GroupCommitAppender', () => {
   it('gathers appends that arrive during a write into the next group', async () => {
     const groups: number[][] = [];
     const gate = deferred();
-    const appender = new GroupCommitAppender<number>(async (items) => {
-      groups.push(items);
-      if (groups.length === 1) await gate.promise;
-    }, { pendingBytesMax: 1000, groupBytesMax: 1000 });
+    const appender = new GroupCommitAppender<number>(
+      async (items) => {
+        groups.push(items);
+        if (groups.length === 1) await gate.promise;
+      },
+      { pendingBytesMax: 1000, groupBytesMax: 1000 },
+    );
     const first = appender.enqueue(1, 10);
     await new Promise((r) => setImmediate(r));
     const later = [2, 3, 4].map((n) => appender.enqueue(n, 10));
@@ -33,9 +39,12 @@ describe('GroupCommitAppender', () => {
 
   it('splits groups at the group byte bound', async () => {
     const groups: number[][] = [];
-    const appender = new GroupCommitAppender<number>(async (items) => {
-      groups.push(items);
-    }, { pendingBytesMax: 1000, groupBytesMax: 25 });
+    const appender = new GroupCommitAppender<number>(
+      async (items) => {
+        groups.push(items);
+      },
+      { pendingBytesMax: 1000, groupBytesMax: 25 },
+    );
     await Promise.all([1, 2, 3, 4, 5].map((n) => appender.enqueue(n, 10)));
     expect(groups).toEqual([[1, 2], [3, 4], [5]]);
   });
@@ -46,15 +55,20 @@ describe('GroupCommitAppender', () => {
       groupBytesMax: 1000,
     });
     const ok = [appender.enqueue(1, 10), appender.enqueue(2, 10)];
-    expect(() => appender.enqueue(3, 10)).toThrow(expect.objectContaining({ code: 'BACKPRESSURE', retriable: true }));
+    expect(() => appender.enqueue(3, 10)).toThrow(
+      expect.objectContaining({ code: 'BACKPRESSURE', retriable: true }),
+    );
     await Promise.all(ok);
     await expect(appender.enqueue(4, 10)).resolves.toBeUndefined();
   });
 
   it('fails the group and everything after a write error, then stays failed', async () => {
-    const appender = new GroupCommitAppender<number>(async () => {
-      throw new Error('disk gone');
-    }, { pendingBytesMax: 1000, groupBytesMax: 1000 });
+    const appender = new GroupCommitAppender<number>(
+      async () => {
+        throw new Error('disk gone');
+      },
+      { pendingBytesMax: 1000, groupBytesMax: 1000 },
+    );
     await expect(appender.enqueue(1, 10)).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
     expect(() => appender.checkCapacity(1)).toThrow(/offline/);
     expect(appender.pendingByteCount).toBe(0);
@@ -62,9 +76,12 @@ describe('GroupCommitAppender', () => {
 
   it('runs exclusive steps between groups, in queue order', async () => {
     const events: string[] = [];
-    const appender = new GroupCommitAppender<number>(async (items) => {
-      events.push(`write ${items.join(',')}`);
-    }, { pendingBytesMax: 1000, groupBytesMax: 1000 });
+    const appender = new GroupCommitAppender<number>(
+      async (items) => {
+        events.push(`write ${items.join(',')}`);
+      },
+      { pendingBytesMax: 1000, groupBytesMax: 1000 },
+    );
     const a = appender.enqueue(1, 1);
     const x = appender.exclusive(async () => events.push('exclusive'));
     const b = appender.enqueue(2, 1);

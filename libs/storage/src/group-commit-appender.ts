@@ -47,9 +47,13 @@ export class GroupCommitAppender<T> {
   /** Checks, synchronously, that an append of `bytes` may be queued now. */
   checkCapacity(bytes: number): void {
     if (this.failure !== undefined) {
-      throw new BrokerError('STORAGE_ERROR', `log is offline after a write failure: ${this.failure.message}`, {
-        cause: this.failure,
-      });
+      throw new BrokerError(
+        'STORAGE_ERROR',
+        `log is offline after a write failure: ${this.failure.message}`,
+        {
+          cause: this.failure,
+        },
+      );
     }
     if (this.pendingBytes > 0 && this.pendingBytes + bytes > this.limits.pendingBytesMax) {
       throw new BrokerError(
@@ -78,7 +82,7 @@ export class GroupCommitAppender<T> {
           try {
             resolve(await fn());
           } catch (error) {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           }
         },
       });
@@ -150,8 +154,7 @@ export class GroupCommitAppender<T> {
         if (w.kind === 'write') {
           this.pendingBytes -= w.bytes;
           w.reject(wrapped);
-        }
-        else await w.run();
+        } else await w.run();
       }
     } finally {
       this.pendingBytes -= groupBytes;

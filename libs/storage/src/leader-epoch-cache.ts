@@ -56,10 +56,13 @@ export class LeaderEpochCache {
   endOffsetFor(epoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
     let found: EpochEntry | undefined;
     for (const entry of this.entries) {
-      if (entry.epoch > epoch) return { epoch: found?.epoch ?? -1, endOffset: found ? entry.startOffset : -1 };
+      if (entry.epoch > epoch)
+        return { epoch: found?.epoch ?? -1, endOffset: found ? entry.startOffset : -1 };
       found = entry;
     }
-    return found === undefined ? { epoch: -1, endOffset: -1 } : { epoch: found.epoch, endOffset: logEndOffset };
+    return found === undefined
+      ? { epoch: -1, endOffset: -1 }
+      : { epoch: found.epoch, endOffset: logEndOffset };
   }
 
   /** Forgets epochs starting at or after `offset` (the log was truncated to `offset`). */
@@ -92,8 +95,10 @@ export class LeaderEpochCache {
       const epoch = parseOffset(epochToken);
       const startOffset = parseOffset(offsetToken);
       const previous = entries[entries.length - 1];
-      if (epoch === undefined || startOffset === undefined || epoch < 0 || startOffset < 0) return false;
-      if (previous !== undefined && (epoch <= previous.epoch || startOffset < previous.startOffset)) return false;
+      if (epoch === undefined || startOffset === undefined || epoch < 0 || startOffset < 0)
+        return false;
+      if (previous !== undefined && (epoch <= previous.epoch || startOffset < previous.startOffset))
+        return false;
       entries.push({ epoch, startOffset });
     }
     this.entries = entries;

@@ -147,9 +147,19 @@ export async function loadLog(
   epochCache.truncateFromEnd(logEndOffset);
   epochCache.truncateFromStart(logStartOffset);
   await epochCache.checkpoint();
-  const highWatermark = Math.min(Math.max(checkpoint?.highWatermark ?? 0, logStartOffset), logEndOffset);
-  await writePartitionCheckpoint(fs, dir, { recoveryPoint: logEndOffset, logStartOffset, highWatermark });
-  assert(logStartOffset <= highWatermark && highWatermark <= logEndOffset, 'offsets out of order after load');
+  const highWatermark = Math.min(
+    Math.max(checkpoint?.highWatermark ?? 0, logStartOffset),
+    logEndOffset,
+  );
+  await writePartitionCheckpoint(fs, dir, {
+    recoveryPoint: logEndOffset,
+    logStartOffset,
+    highWatermark,
+  });
+  assert(
+    logStartOffset <= highWatermark && highWatermark <= logEndOffset,
+    'offsets out of order after load',
+  );
   return { segments, logStartOffset, highWatermark, epochCache, stats };
 }
 

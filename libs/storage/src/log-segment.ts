@@ -107,7 +107,10 @@ export class LogSegment {
     assert(!this.deleted, 'append to a deleted segment');
     if (batches.length === 0) return;
     const first = batches[0]!;
-    assert(first.baseOffset >= this.nextOffset, () => `append at ${first.baseOffset} below ${this.nextOffset}`);
+    assert(
+      first.baseOffset >= this.nextOffset,
+      () => `append at ${first.baseOffset} below ${this.nextOffset}`,
+    );
     const start = this.sizeBytes;
     await this.pool.with(this.logPath, (handle) =>
       handle.writev(
@@ -117,7 +120,13 @@ export class LogSegment {
     );
     let position = start;
     for (const batch of batches) {
-      this.indexBatch(batch.baseOffset, batch.lastOffset, batch.maxTimestamp, position, batch.buf.length);
+      this.indexBatch(
+        batch.baseOffset,
+        batch.lastOffset,
+        batch.maxTimestamp,
+        position,
+        batch.buf.length,
+      );
       position += batch.buf.length;
     }
     this.sizeBytes = position;
@@ -229,7 +238,11 @@ export class LogSegment {
    * larger than `maxBytes`), then more while they fit in `maxBytes` and end below `maxOffset`.
    * Every batch returned has passed its CRC32C.
    */
-  async read(offset: number, maxBytes: number, maxOffset: number): Promise<SegmentRead | undefined> {
+  async read(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+  ): Promise<SegmentRead | undefined> {
     if (offset >= this.nextOffset || offset >= maxOffset) return undefined;
     return this.window(async (window) => {
       const first = await this.findBatch(window, offset);
@@ -306,7 +319,9 @@ export class LogSegment {
    */
   async truncateTo(offset: number): Promise<number> {
     if (offset >= this.nextOffset) return 0;
-    const cut = await this.window(async (window) => (await this.findBatch(window, offset))?.position);
+    const cut = await this.window(
+      async (window) => (await this.findBatch(window, offset))?.position,
+    );
     const position = cut ?? this.sizeBytes;
     const removed = this.sizeBytes - position;
     await this.pool.with(this.logPath, (handle) => handle.truncate(position));
@@ -364,7 +379,13 @@ export class LogSegment {
           lastEpoch = header.leaderEpoch;
           epochStarts.push({ epoch: header.leaderEpoch, startOffset: header.baseOffset });
         }
-        this.indexBatch(header.baseOffset, header.lastOffset, header.maxTimestamp, position, header.sizeBytes);
+        this.indexBatch(
+          header.baseOffset,
+          header.lastOffset,
+          header.maxTimestamp,
+          position,
+          header.sizeBytes,
+        );
         position += header.sizeBytes;
       }
       return position;
@@ -384,7 +405,12 @@ export class LogSegment {
     const offsetIndex =
       offsetData === null
         ? undefined
-        : OffsetIndex.load(this.baseOffset, this.maxOffsetEntries, offsetData, Math.max(1, this.sizeBytes));
+        : OffsetIndex.load(
+            this.baseOffset,
+            this.maxOffsetEntries,
+            offsetData,
+            Math.max(1, this.sizeBytes),
+          );
     if (offsetIndex === undefined) return 'bad-index';
     this.offsetIndex = offsetIndex;
     // Walk the tail after the last index entry: finds the next offset and max timestamp.
@@ -417,7 +443,12 @@ export class LogSegment {
     const timeIndex =
       timeData === null
         ? undefined
-        : TimeIndex.load(this.baseOffset, this.maxTimeEntries, timeData, Math.max(this.nextOffset, this.baseOffset + 1));
+        : TimeIndex.load(
+            this.baseOffset,
+            this.maxTimeEntries,
+            timeData,
+            Math.max(this.nextOffset, this.baseOffset + 1),
+          );
     if (timeIndex === undefined && !this.isEmpty) return 'bad-index';
     this.timeIndex = timeIndex ?? new TimeIndex(this.baseOffset, this.maxTimeEntries);
     const lastTime = this.timeIndex.lastEntry();

@@ -72,7 +72,9 @@ export class LogSegments {
   /** Segments that may hold offsets >= `offset`, in order. */
   from(offset: number): LogSegment[] {
     const first = this.floor(offset);
-    return first === undefined ? [...this.segments] : this.segments.slice(this.segments.indexOf(first));
+    return first === undefined
+      ? [...this.segments]
+      : this.segments.slice(this.segments.indexOf(first));
   }
 
   sizeBytes(): number {

@@ -55,7 +55,8 @@ export class OffsetIndex {
     const last = this.lastEntry();
     assert(
       last === undefined || (offset > last.offset && position > last.position),
-      () => `offset index entries must increase: ${offset}@${position} after ${JSON.stringify(last)}`,
+      () =>
+        `offset index entries must increase: ${offset}@${position} after ${JSON.stringify(last)}`,
     );
     const relative = offset - this.baseOffset;
     assert(relative >= 0 && relative <= 0x7fffffff, `relative offset ${relative} out of range`);

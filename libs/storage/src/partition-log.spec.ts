@@ -77,13 +77,18 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
   });
 
   /** Every record from `from` up to the high watermark, as "offset:value". */
-  async function readAll(log: PartitionLog, from = log.logStartOffset, maxBytes = 1 << 20): Promise<string[]> {
+  async function readAll(
+    log: PartitionLog,
+    from = log.logStartOffset,
+    maxBytes = 1 << 20,
+  ): Promise<string[]> {
     const out: string[] = [];
     let offset = from;
     while (offset < log.highWatermark) {
       const read = await log.read(offset, maxBytes);
       for (const b of decodeRecordBatches(read.records)) {
-        for (const r of b.records) if (r.offset >= offset) out.push(`${r.offset}:${r.value?.toString()}`);
+        for (const r of b.records)
+          if (r.offset >= offset) out.push(`${r.offset}:${r.value?.toString()}`);
       }
       expect(read.nextOffset).toBeGreaterThan(offset);
       offset = read.nextOffset;
@@ -98,7 +103,11 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
       log.append(batch(['d'])),
       log.append(batch(['e', 'f'])),
     ]);
-    expect(results.map((r) => [r.baseOffset, r.lastOffset])).toEqual([[0, 2], [3, 3], [4, 5]]);
+    expect(results.map((r) => [r.baseOffset, r.lastOffset])).toEqual([
+      [0, 2],
+      [3, 3],
+      [4, 5],
+    ]);
     expect([log.logEndOffset, log.highWatermark, log.durableEndOffset]).toEqual([6, 6, 6]);
     expect(await readAll(log)).toEqual(['0:a', '1:b', '2:c', '3:d', '4:e', '5:f']);
     await log.close();
@@ -159,7 +168,9 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
     const names = (await env.fs.readdir(env.dir)).filter((n) => n.endsWith('.log'));
     expect(names.every((n) => /^\d{20}\.log$/.test(n))).toBe(true);
     expect(names[0]).toBe('00000000000000000000.log');
-    expect(await readAll(log, 0, 1)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}:record-${i}`));
+    expect(await readAll(log, 0, 1)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `${i}:record-${i}`),
+    );
     await log.close();
   });
 
@@ -194,12 +205,16 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
     const before = await readAll(log);
     await log.close();
     log = await open({ segmentBytes: 400, indexIntervalBytes: 50 });
-    expect(log.loadStats).toMatchObject({ segmentsRecovered: 0, indexesRebuilt: 0, bytesTruncated: 0 });
+    expect(log.loadStats).toMatchObject({
+      segmentsRecovered: 0,
+      indexesRebuilt: 0,
+      bytesTruncated: 0,
+    });
     expect([log.logEndOffset, log.highWatermark]).toEqual([30, 30]);
     expect(await readAll(log)).toEqual(before);
     expect(decodeRecordBatches((await log.batchForTimestamp(T0 + 17))!)[0]!.baseOffset).toBe(17);
     await log.append(batch(['after']));
-    expect((await readAll(log, 30))).toEqual(['30:after']);
+    expect(await readAll(log, 30)).toEqual(['30:after']);
     await log.close();
   });
 
@@ -239,7 +254,9 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
     await log.append(batch(['c']), 2);
     await log.append(batch(['d']), 5);
     const read = await log.read(0, 1 << 20);
-    expect(decodeRecordBatches(read.records).map((b) => b.partitionLeaderEpoch)).toEqual([0, 0, 2, 5]);
+    expect(decodeRecordBatches(read.records).map((b) => b.partitionLeaderEpoch)).toEqual([
+      0, 0, 2, 5,
+    ]);
     expect(log.epochs.all()).toEqual([
       { epoch: 0, startOffset: 0 },
       { epoch: 2, startOffset: 2 },
@@ -292,7 +309,9 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
     const segmentsBefore = log.segmentCount;
     expect(await log.deleteRecordsBefore(12)).toBe(12);
     expect(log.segmentCount).toBeLessThan(segmentsBefore);
-    await expect(log.deleteRecordsBefore(21)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    await expect(log.deleteRecordsBefore(21)).rejects.toMatchObject({
+      code: 'OFFSET_OUT_OF_RANGE',
+    });
     expect(await log.deleteRecordsBefore(5)).toBe(12);
     await log.close();
     log = await open({ segmentBytes: 200 });
@@ -310,7 +329,9 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
       ['trailing bytes', Buffer.concat([batch(['z']), Buffer.alloc(3)]), 'CORRUPT_RECORD'],
     ];
     for (const [name, bytes, code] of cases) {
-      await expect(log.append(bytes).catch((e: { code: string }) => `${name}:${e.code}`)).resolves.toBe(`${name}:${code}`);
+      await expect(
+        log.append(bytes).catch((e: { code: string }) => `${name}:${e.code}`),
+      ).resolves.toBe(`${name}:${code}`);
     }
     expect(log.logEndOffset).toBe(0);
     expect((await log.append(batch(['ok']))).baseOffset).toBe(0);
@@ -320,11 +341,13 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
   it('refuses appends past the pending byte bound with a retriable error', async () => {
     const one = batch(['payload']);
     const log = await open({}, { pendingAppendBytesMax: one.length * 3 });
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => log.append(batch(['payload']))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => log.append(batch(['payload']))),
+    );
     const accepted = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(accepted.length).toBe(3);
-    expect(refused.every((o) => (o as PromiseRejectedResult).reason.code === 'BACKPRESSURE')).toBe(true);
+    expect(refused.every((o) => o.reason.code === 'BACKPRESSURE')).toBe(true);
     expect(log.logEndOffset).toBe(3);
     await log.close();
   });
@@ -364,7 +387,8 @@ describe('PartitionLog after a simulated power cut (in-memory file system)', () 
     let offset = 0;
     while (offset < reopened.highWatermark) {
       const read = await reopened.read(offset, 1 << 20);
-      for (const b of decodeRecordBatches(read.records)) for (const r of b.records) all.push(`${r.offset}:${r.value?.toString()}`);
+      for (const b of decodeRecordBatches(read.records))
+        for (const r of b.records) all.push(`${r.offset}:${r.value?.toString()}`);
       offset = read.nextOffset;
     }
     expect(all.slice(0, 25)).toEqual(acked.map((o, i) => `${o}:v${i}`));

@@ -90,7 +90,13 @@ export class PartitionLog {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     checkLogConfig(options.config);
     const loaded = await loadLog(options.fs, options.pool, options.dir, options.config);
-    return new PartitionLog(options, new LogSegments(loaded.segments), loaded.epochCache, loaded, loaded.stats);
+    return new PartitionLog(
+      options,
+      new LogSegments(loaded.segments),
+      loaded.epochCache,
+      loaded,
+      loaded.stats,
+    );
   }
 
   get dir(): string {
@@ -139,39 +145,39 @@ export class PartitionLog {
    * epoch in place (`batch` is modified), and resolves once it is written and, with `fsync`
    * durability, synced. Offsets are assigned at call time, so they follow call order.
    */
-  append(batch: Buffer, leaderEpoch: number = this.leaderEpoch): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new BrokerError('STORAGE_ERROR', 'log is closed'));
+  async append(batch: Buffer, leaderEpoch: number = this.leaderEpoch): Promise<AppendResult> {
+    // Everything up to the first await runs synchronously, so offsets follow call order.
+    if (this.closed) throw new BrokerError('STORAGE_ERROR', 'log is closed');
     if (batch.length > this.config.maxMessageBytes) {
-      return Promise.reject(
-        new BrokerError(
-          'MESSAGE_TOO_LARGE',
-          `batch of ${batch.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
-        ),
+      throw new BrokerError(
+        'MESSAGE_TOO_LARGE',
+        `batch of ${batch.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
       );
     }
     const check = validateBatch(batch, 0, this.config.maxMessageBytes);
     if (!check.ok || check.sizeBytes !== batch.length) {
       const problem = check.ok ? 'trailing bytes after the batch' : check.problem;
-      return Promise.reject(new BrokerError('CORRUPT_RECORD', `invalid record batch: ${problem}`));
+      throw new BrokerError('CORRUPT_RECORD', `invalid record batch: ${problem}`);
     }
     const header = readBatchHeader(batch);
     if (header.recordCount === 0) {
-      return Promise.reject(new BrokerError('INVALID_RECORD', 'a batch must hold at least one record'));
+      throw new BrokerError('INVALID_RECORD', 'a batch must hold at least one record');
     }
-    try {
-      this.appender.checkCapacity(batch.length);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    this.appender.checkCapacity(batch.length);
     const baseOffset = this.nextOffsetToAssign;
     const lastOffset = baseOffset + header.lastOffsetDelta;
     assignBatchOffsets(batch, 0, baseOffset, leaderEpoch);
     this.nextOffsetToAssign = lastOffset + 1;
     if (this.epochCache.assign(leaderEpoch, baseOffset)) this.epochDirty = true;
-    const stamped: StampedBatch = { buf: batch, baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, leaderEpoch };
-    return this.appender
-      .enqueue(stamped, batch.length)
-      .then(() => ({ baseOffset, lastOffset, maxTimestamp: header.maxTimestamp }));
+    const stamped: StampedBatch = {
+      buf: batch,
+      baseOffset,
+      lastOffset,
+      maxTimestamp: header.maxTimestamp,
+      leaderEpoch,
+    };
+    await this.appender.enqueue(stamped, batch.length);
+    return { baseOffset, lastOffset, maxTimestamp: header.maxTimestamp };
   }
 
   /** Writes one group (called serially by the appender). */
@@ -225,7 +231,13 @@ export class PartitionLog {
     assert(baseOffset >= old.nextOffset, 'roll below the log end');
     await old.sync();
     await old.onBecomeInactive();
-    const fresh = new LogSegment(this.options.dir, baseOffset, this.options.fs, this.options.pool, segmentOptions(this.config));
+    const fresh = new LogSegment(
+      this.options.dir,
+      baseOffset,
+      this.options.fs,
+      this.options.pool,
+      segmentOptions(this.config),
+    );
     await fresh.create();
     if (this.config.durability === 'fsync') await this.options.fs.syncDir(this.options.dir);
     this.segments.add(fresh);
@@ -250,7 +262,11 @@ export class PartitionLog {
    * none reaching `maxOffset` (default: the high watermark). Out of range: below the log start
    * or past `maxOffset`.
    */
-  async read(offset: number, maxBytes: number, maxOffset: number = this.hw): Promise<LogReadResult> {
+  async read(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number = this.hw,
+  ): Promise<LogReadResult> {
     assert(maxBytes > 0, 'maxBytes must be positive');
     const limit = Math.min(maxOffset, this.logEnd);
     if (offset < this.startOffset || offset > limit) throw this.outOfRange(offset);
@@ -299,7 +315,13 @@ export class PartitionLog {
       if (offset >= this.logEnd) return this.logEnd;
       for (const segment of this.segments.removeFrom(offset)) await segment.delete();
       if (this.segments.count === 0) {
-        const fresh = new LogSegment(this.options.dir, offset, this.options.fs, this.options.pool, segmentOptions(this.config));
+        const fresh = new LogSegment(
+          this.options.dir,
+          offset,
+          this.options.fs,
+          this.options.pool,
+          segmentOptions(this.config),
+        );
         await fresh.create();
         this.segments.add(fresh);
         this.startOffset = offset;

@@ -18,8 +18,10 @@ export class RetentionPolicy {
     const victims: LogSegment[] = [];
     for (const segment of all) {
       if (segment.isEmpty || segment.nextOffset > highWatermark) break;
-      const expired = this.config.retentionMs >= 0 && nowMs - segment.maxTimestamp > this.config.retentionMs;
-      const oversized = this.config.retentionBytes >= 0 && size - segment.sizeBytes >= this.config.retentionBytes;
+      const expired =
+        this.config.retentionMs >= 0 && nowMs - segment.maxTimestamp > this.config.retentionMs;
+      const oversized =
+        this.config.retentionBytes >= 0 && size - segment.sizeBytes >= this.config.retentionBytes;
       const belowStart = segment.nextOffset <= logStartOffset;
       if (!expired && !oversized && !belowStart) break;
       victims.push(segment);
