@@ -75,7 +75,7 @@ const kafkajsCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buf
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const NOW_MS = 1_700_000_000_000;
-const SEED = Number(process.env.PROTOCOL_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
+const SEED = Number(process.env.TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
 
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -269,7 +269,7 @@ const SCENARIOS: Array<
   ],
 ];
 
-describe(`kafkajs compatibility (seed ${SEED}, PROTOCOL_TEST_SEED to replay)`, () => {
+describe(`kafkajs compatibility (seed ${SEED}, TEST_SEED to replay)`, () => {
   const random = prng(SEED);
   const recordSets: Array<[string, RecordInput[]]> = [
     ['edge records', EDGE_RECORDS],
