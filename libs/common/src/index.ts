@@ -2,3 +2,10 @@ export { assert, AssertionError, unreachable } from './assert';
 export { type Clock, ManualClock, systemClock } from './clock';
 export { BrokerError, ERRORS, type ErrorCode, type ErrorSpec, isBrokerError } from './errors';
 export { LIMITS } from './limits';
+export {
+  resolveTopicConfig,
+  TOPIC_CONFIG_DEFAULTS,
+  TOPIC_CONFIG_NAMES,
+  type TopicConfig,
+  validateTopicConfigs,
+} from './topic-config';

@@ -1,0 +1,59 @@
+// How the gateway reaches partitions: in-process when this node leads them, later over the
+// internal RPC. Every call names the partition by ids and is bounded in time.
+import { type TopicPartition } from './topic-partition';
+
+/** Kafka's acks: 0 (no wait), 1 (leader wrote), -1 / all (in-sync replicas have it). */
+export type Acks = 0 | 1 | -1;
+
+export interface ProduceRequest extends TopicPartition {
+  /** One RecordBatch; its offsets are assigned by the leader. */
+  batch: Buffer;
+  acks: Acks;
+  timeoutMs: number;
+}
+
+export interface ProduceResult {
+  baseOffset: number;
+  lastOffset: number;
+}
+
+export interface FetchRequest extends TopicPartition {
+  offset: number;
+  maxBytes: number;
+  /** Long-poll: with nothing at `offset`, wait up to this long for a record. */
+  maxWaitMs: number;
+  signal?: AbortSignal;
+}
+
+export interface FetchResult {
+  /** Whole batches; the first may begin below `offset`. */
+  records: Buffer;
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface PartitionState {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  logStartOffset: number;
+  highWatermark: number;
+  logEndOffset: number;
+  sizeBytes: number;
+}
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+export interface OffsetLookup {
+  offset: number;
+  timestamp?: number;
+}
+
+export interface BrokerClient {
+  produce(request: ProduceRequest): Promise<ProduceResult>;
+  fetch(request: FetchRequest): Promise<FetchResult>;
+  listOffset(tp: TopicPartition, spec: OffsetSpec): Promise<OffsetLookup>;
+  deleteRecords(tp: TopicPartition, beforeOffset: number): Promise<number>;
+  state(tp: TopicPartition): PartitionState;
+}
