@@ -9,3 +9,4 @@ export {
   type TopicConfig,
   validateTopicConfigs,
 } from './topic-config';
+export { ConfigError, loadNodeConfig, type NodeConfig } from './config';

@@ -1,0 +1,87 @@
+// The node's settings, read from environment variables and validated once at start-up into a
+// typed object. A bad value stops the process with a message naming the variable.
+
+export interface NodeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: embedded PGlite under DATA_DIR. */
+  databaseUrl: string | undefined;
+  /** Unset: in-process coordination. */
+  redisUrl: string | undefined;
+  adminToken: string | undefined;
+  nodeId: number;
+  rpcPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 0 || value > 65535) {
+    throw new ConfigError(
+      name,
+      `must be a port number from 0 to 65535, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const nodeIdRaw = env.TRIBUTARY_NODE_ID ?? '1';
+  if (!/^\d+$/.test(nodeIdRaw) || Number(nodeIdRaw) < 1 || Number(nodeIdRaw) > 2 ** 31 - 1) {
+    throw new ConfigError(
+      'TRIBUTARY_NODE_ID',
+      `must be a positive integer, got ${JSON.stringify(nodeIdRaw)}`,
+    );
+  }
+  const logLevel = env.TRIBUTARY_LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('TRIBUTARY_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const adminToken = env.TRIBUTARY_ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) {
+    throw new ConfigError('TRIBUTARY_ADMIN_TOKEN', 'must be at least 16 characters');
+  }
+  const dataDir = env.DATA_DIR ?? './data';
+  if (dataDir === '') throw new ConfigError('DATA_DIR', 'must not be empty');
+  return {
+    port: port(env, 'PORT', 8080),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    adminToken: adminToken === '' ? undefined : adminToken,
+    nodeId: Number(nodeIdRaw),
+    rpcPort: port(env, 'TRIBUTARY_RPC_PORT', 9092),
+    logLevel: logLevel as NodeConfig['logLevel'],
+  };
+}
