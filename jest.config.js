@@ -6,6 +6,12 @@ const path = require('node:path');
 const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 
+const PGLITE_TRANSFORM = {
+  swcrc: false,
+  jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+  module: { type: 'commonjs' },
+};
+
 function project(displayName, root) {
   return {
     displayName,
@@ -13,7 +19,13 @@ function project(displayName, root) {
     roots: [`<rootDir>/${root}`],
     testEnvironment: 'node',
     testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-    transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+    transform: {
+      '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }],
+      // PGlite loads Node built-ins with import(), which Jest's CommonJS sandbox refuses without
+      // --experimental-vm-modules; compiling its CommonJS build turns those into require().
+      '/node_modules/@electric-sql/pglite/.+\\.c?js$': ['@swc/jest', PGLITE_TRANSFORM],
+    },
+    transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
     moduleNameMapper: { '^@tributary/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
     moduleFileExtensions: ['ts', 'js', 'json'],
   };
@@ -29,5 +41,7 @@ const dirs = (parent) =>
 
 module.exports = {
   projects: [...dirs('libs'), ...dirs('apps'), project('cross-process', 'test')],
+  // Fails the run at once, naming what is missing, when PostgreSQL or Redis is unreachable.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30_000,
 };
