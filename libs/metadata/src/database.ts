@@ -95,6 +95,11 @@ async function createSchema(connectionString: string, schema: string): Promise<v
   await client.connect();
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (error) {
+    // Two nodes creating the schema at once: IF NOT EXISTS does not stop the loser's insert
+    // into pg_namespace from failing; the schema exists either way.
+    const code = (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
   } finally {
     await client.end();
   }
