@@ -14,6 +14,7 @@ import { CompressionType } from './compression';
 import { type EncodeBatchOptions, encodeRecordBatch } from './record-batch';
 import { decodeRecordBatch } from './record-batch-decoder';
 import type { DecodedRecord, RecordHeader, RecordInput } from './record';
+import { seededRandom, testSeed } from '../../../test/support/random';
 
 type KafkajsHeaders = Record<string, Buffer | null | Array<Buffer | null>>;
 
@@ -75,18 +76,7 @@ const kafkajsCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buf
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const NOW_MS = 1_700_000_000_000;
-const SEED = Number(process.env.TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = testSeed();
 
 /** Random records: null and empty keys and values, headers, timestamps far apart both ways. */
 function randomRecords(random: () => number, count: number): RecordInput[] {
@@ -270,7 +260,7 @@ const SCENARIOS: Array<
 ];
 
 describe(`kafkajs compatibility (seed ${SEED}, TEST_SEED to replay)`, () => {
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const recordSets: Array<[string, RecordInput[]]> = [
     ['edge records', EDGE_RECORDS],
     ['one random record', randomRecords(random, 1)],

@@ -1,4 +1,5 @@
 import { murmur2, partitionForKey, toPositive } from './murmur2';
+import { seededRandom, testSeed } from '../../../test/support/random';
 
 // kafkajs ships its Java-compatible murmur2 and default partitioner as plain CommonJS modules
 // without types; we load them by path and describe the one call we make.
@@ -14,19 +15,7 @@ const createKafkajsPartitioner =
   }) => number;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** mulberry32: small, seedable, good enough to spread keys. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SEED = Number(process.env.TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
+const SEED = testSeed();
 
 function randomKey(random: () => number): Buffer {
   const key = Buffer.alloc(Math.floor(random() * 70));
@@ -56,7 +45,7 @@ describe('murmur2', () => {
   });
 
   test(`agrees with kafkajs on 10,000 random keys (seed ${SEED}, TEST_SEED to replay)`, () => {
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     let mismatch: string | null = null;
     for (let i = 0; i < 10_000 && mismatch === null; i++) {
       const key = randomKey(random);
@@ -82,7 +71,7 @@ describe('partitionForKey', () => {
   });
 
   test(`picks kafkajs's default partition for random keys (seed ${SEED})`, () => {
-    const random = prng(SEED ^ 0x5bd1e995);
+    const random = seededRandom(SEED ^ 0x5bd1e995);
     const partitioner = createKafkajsPartitioner();
     let mismatch: string | null = null;
     for (let i = 0; i < 2_000 && mismatch === null; i++) {

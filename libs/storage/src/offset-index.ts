@@ -8,6 +8,7 @@
 // position. The index is kept in memory and written incrementally; it carries no checksum:
 // recovery sanity-checks it and rebuilds it from the log when in doubt.
 import { assert } from '@tributary/common';
+import { FixedEntryIndex } from './fixed-entry-index';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
@@ -16,26 +17,9 @@ export interface IndexEntry {
   position: number;
 }
 
-export class OffsetIndex {
-  private entries: Buffer;
-  private count = 0;
-  /** Entries already written to the file; the rest are written by the next flush. */
-  flushedCount = 0;
-
-  constructor(
-    readonly baseOffset: number,
-    readonly maxEntries: number,
-  ) {
-    assert(maxEntries > 0, 'offset index needs room for at least one entry');
-    this.entries = Buffer.alloc(Math.min(maxEntries, 512) * OFFSET_INDEX_ENTRY_BYTES);
-  }
-
-  get entryCount(): number {
-    return this.count;
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries;
+export class OffsetIndex extends FixedEntryIndex {
+  constructor(baseOffset: number, maxEntries: number) {
+    super(baseOffset, maxEntries, OFFSET_INDEX_ENTRY_BYTES);
   }
 
   lastEntry(): IndexEntry | undefined {
@@ -60,8 +44,7 @@ export class OffsetIndex {
     );
     const relative = offset - this.baseOffset;
     assert(relative >= 0 && relative <= 0x7fffffff, `relative offset ${relative} out of range`);
-    this.grow();
-    const at = this.count * OFFSET_INDEX_ENTRY_BYTES;
+    const at = this.nextEntryPosition();
     this.entries.writeInt32BE(relative, at);
     this.entries.writeInt32BE(position, at + 4);
     this.count += 1;
@@ -86,18 +69,9 @@ export class OffsetIndex {
 
   /** Drops entries pointing at or past `position` (the log was truncated there). */
   truncateToPosition(position: number): void {
-    while (this.count > 0 && this.entryAt(this.count - 1).position >= position) this.count -= 1;
-    this.flushedCount = Math.min(this.flushedCount, this.count);
-  }
-
-  clear(): void {
-    this.count = 0;
-    this.flushedCount = 0;
-  }
-
-  /** Bytes of the entries in use (for writing the whole file). */
-  bytes(): Buffer {
-    return this.entries.subarray(0, this.count * OFFSET_INDEX_ENTRY_BYTES);
+    let count = this.count;
+    while (count > 0 && this.entryAt(count - 1).position >= position) count -= 1;
+    this.truncateToCount(count);
   }
 
   /**
@@ -125,20 +99,7 @@ export class OffsetIndex {
       lastRelative = relative;
       lastPosition = position;
     }
-    index.entries = Buffer.alloc(Math.max(data.length, OFFSET_INDEX_ENTRY_BYTES * 64));
-    data.copy(index.entries);
-    index.count = count;
-    index.flushedCount = count;
+    index.adopt(data);
     return index;
-  }
-
-  private grow(): void {
-    const needed = (this.count + 1) * OFFSET_INDEX_ENTRY_BYTES;
-    if (needed <= this.entries.length) return;
-    const grown = Buffer.alloc(
-      Math.min(this.maxEntries * OFFSET_INDEX_ENTRY_BYTES, this.entries.length * 2),
-    );
-    this.entries.copy(grown);
-    this.entries = grown;
   }
 }

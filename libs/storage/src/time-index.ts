@@ -8,6 +8,7 @@
 // Timestamps in the entries never decrease, which makes "first offset at or after time T" a
 // binary search followed by a short scan of the log.
 import { assert } from '@tributary/common';
+import { FixedEntryIndex } from './fixed-entry-index';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
@@ -16,25 +17,9 @@ export interface TimeIndexEntry {
   offset: number;
 }
 
-export class TimeIndex {
-  private entries: Buffer;
-  private count = 0;
-  flushedCount = 0;
-
-  constructor(
-    readonly baseOffset: number,
-    readonly maxEntries: number,
-  ) {
-    assert(maxEntries > 0, 'time index needs room for at least one entry');
-    this.entries = Buffer.alloc(Math.min(maxEntries, 256) * TIME_INDEX_ENTRY_BYTES);
-  }
-
-  get entryCount(): number {
-    return this.count;
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries;
+export class TimeIndex extends FixedEntryIndex {
+  constructor(baseOffset: number, maxEntries: number) {
+    super(baseOffset, maxEntries, TIME_INDEX_ENTRY_BYTES);
   }
 
   lastEntry(): TimeIndexEntry | undefined {
@@ -59,11 +44,9 @@ export class TimeIndex {
     assert(relative >= 0 && relative <= 0x7fffffff, `relative offset ${relative} out of range`);
     if (last !== undefined && offset === last.offset) {
       // Same batch, higher timestamp: replace rather than add a duplicate offset.
-      this.count -= 1;
-      this.flushedCount = Math.min(this.flushedCount, this.count);
+      this.truncateToCount(this.count - 1);
     }
-    this.grow();
-    const at = this.count * TIME_INDEX_ENTRY_BYTES;
+    const at = this.nextEntryPosition();
     this.entries.writeBigInt64BE(BigInt(timestamp), at);
     this.entries.writeInt32BE(relative, at + 8);
     this.count += 1;
@@ -92,17 +75,9 @@ export class TimeIndex {
 
   /** Drops entries for offsets at or past `offset`. */
   truncateToOffset(offset: number): void {
-    while (this.count > 0 && this.entryAt(this.count - 1).offset >= offset) this.count -= 1;
-    this.flushedCount = Math.min(this.flushedCount, this.count);
-  }
-
-  clear(): void {
-    this.count = 0;
-    this.flushedCount = 0;
-  }
-
-  bytes(): Buffer {
-    return this.entries.subarray(0, this.count * TIME_INDEX_ENTRY_BYTES);
+    let count = this.count;
+    while (count > 0 && this.entryAt(count - 1).offset >= offset) count -= 1;
+    this.truncateToCount(count);
   }
 
   /** Loads a persisted index, or undefined when it fails the sanity check. */
@@ -126,20 +101,7 @@ export class TimeIndex {
       lastRelative = relative;
     }
     const index = new TimeIndex(baseOffset, maxEntries);
-    index.entries = Buffer.alloc(Math.max(data.length, TIME_INDEX_ENTRY_BYTES * 64));
-    data.copy(index.entries);
-    index.count = count;
-    index.flushedCount = count;
+    index.adopt(data);
     return index;
-  }
-
-  private grow(): void {
-    const needed = (this.count + 1) * TIME_INDEX_ENTRY_BYTES;
-    if (needed <= this.entries.length) return;
-    const grown = Buffer.alloc(
-      Math.min(this.maxEntries * TIME_INDEX_ENTRY_BYTES, this.entries.length * 2),
-    );
-    this.entries.copy(grown);
-    this.entries = grown;
   }
 }
