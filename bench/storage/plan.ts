@@ -28,8 +28,6 @@ export const TARGET_FSYNC_RATIO = 0.5;
 export interface Profile {
   append: AppendLimits;
   raw: RawLimits;
-  /** Page cache written and freed just before each measured run (see recyclePageCache). */
-  recycleBytes: number;
   crcMs: number;
 }
 

@@ -120,27 +120,3 @@ async function asyncLoop(
   }
   return { bytes, seconds: elapsedMs / 1000, writes, syncs };
 }
-
-const RECYCLE_CHUNK = Buffer.alloc(1024 * 1024, 0x5a);
-
-/**
- * Writes `bytes` into a scratch file and deletes it, untimed and never synced (the dirty pages
- * are dropped with the file, so nothing reaches the disk). Why: this VM hands freed guest
- * memory back to the host (virtio-balloon free page reporting), and the first write into such
- * a page costs a host page fault: page-cache writes then swing between ~0.6 and ~4.5 GB/s
- * depending on how long ago the memory was freed. Run just before a measurement, this leaves
- * enough recently freed (still host-backed) pages for the kernel to hand out first, as on a
- * broker whose page cache is in steady use.
- */
-export function recyclePageCache(dir: string, bytes: number): void {
-  const file = path.join(dir, `recycle-${process.hrtime.bigint()}.dat`);
-  const fd = fs.openSync(file, 'wx+', 0o644);
-  try {
-    for (let at = 0; at < bytes; at += RECYCLE_CHUNK.length) {
-      fs.writeSync(fd, RECYCLE_CHUNK, 0, RECYCLE_CHUNK.length, at);
-    }
-  } finally {
-    fs.closeSync(fd);
-    fs.rmSync(file, { force: true });
-  }
-}

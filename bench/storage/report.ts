@@ -45,13 +45,16 @@ export function withSpread(s: Spread, format: (value: number) => string): string
   return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
 }
 
+/** A markdown table with padded columns, as Prettier formats it (RESULTS.md stays formatted). */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   assert(
     rows.every((row) => row.length === headers.length),
     'ragged table',
   );
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+  const widths = headers.map((h, i) => Math.max(3, h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /**

@@ -253,9 +253,13 @@ function method(m: Measurements): string[] {
       'was just written); decode = `decodeRecordBatches` on each fetch, timed apart (it checks ' +
       'the CRC again and parses every record).',
     '- Shared machine: a run during which other processes kept more than 0.3 cores busy ' +
-      '(/proc/stat minus this process) is repeated after a quiet moment, up to 3 times. This ' +
+      '(/proc/stat minus this process) is repeated after a quiet moment, at most twice. This ' +
       `run: ${m.contention.retries} repeats, ${num(m.contention.waitedSeconds, 1)} s waited, ` +
       `${m.contention.contendedRuns} runs kept although contended (their figures marked *).`,
+    '- Noise: on this VM a page-cache write (the copy into fresh guest pages, ' +
+      '`copy_folio_from_iter_atomic` in `perf`) runs anywhere between ~0.35 and ~4.8 GB/s from ' +
+      'one run to the next, whatever loop does it; no-sync figures and their ratios swing with ' +
+      'it. Read the min–max beside each median.',
     `- Whole run: ${num(m.totalSeconds)} s.`,
   ];
 }

@@ -3,7 +3,7 @@
 // sequential write bandwidth of the same disk for comparison, and native vs JS CRC32C.
 // Prints a markdown report and stores it as one section of bench/RESULTS.md.
 //
-//   npm run bench:storage            full run (about 3 minutes), writes bench/RESULTS.md
+//   npm run bench:storage            full run (2.5 min quiet, up to ~4 with others busy), writes bench/RESULTS.md
 //   npm run build && node dist/bench/storage/storage.bench.js --quick
 //                                    smoke run with tiny limits, prints only
 //
@@ -36,32 +36,29 @@ import {
   VALUE_BYTES,
 } from './plan';
 import { QuietCpuGuard, type QuietOptions } from './quiet-cpu';
-import { type RawRun, rawWriteRun, recyclePageCache } from './raw-disk';
+import { type RawRun, rawWriteRun } from './raw-disk';
 import { replaceSection } from './report';
 import { renderReport } from './storage-report';
 
 const MiB = 1024 * 1024;
 
 const FULL: Profile = {
-  append: { bytesMax: 256 * MiB, durationMs: 2_000, pendingAppendBytesMax: 256 * MiB },
-  raw: { bytesMax: 256 * MiB, durationMs: 2_000 },
-  // More than one run writes (256 MiB plus the batches in flight when the limit is reached).
-  recycleBytes: 512 * MiB,
+  append: { bytesMax: 256 * MiB, durationMs: 1_500, pendingAppendBytesMax: 256 * MiB },
+  raw: { bytesMax: 256 * MiB, durationMs: 1_500 },
   crcMs: 500,
 };
 
-/** A run during which other processes kept a third of a core busy is run again (up to 3 times). */
+/** A run during which other processes kept 0.3 cores busy is run again (at most twice). */
 const QUIET: QuietOptions = {
   foreignCoresMax: 0.3,
-  retriesMax: 3,
-  waitBudgetMs: 60_000,
+  retriesMax: 2,
+  waitBudgetMs: 30_000,
   probeMs: 250,
 };
 
 const QUICK: Profile = {
   append: { bytesMax: 8 * MiB, durationMs: 150, pendingAppendBytesMax: 256 * MiB },
   raw: { bytesMax: 8 * MiB, durationMs: 150 },
-  recycleBytes: 16 * MiB,
   crcMs: 50,
 };
 
@@ -85,9 +82,9 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 }
 
 /**
- * Discarded runs before the measured rounds: page-cache writes first (in a VM, guest memory
- * touched for the first time is slow to fault in, and would penalize whichever loop runs
- * first), then short cells of every batch shape so that no measured cell pays for the JIT.
+ * Discarded runs before the measured rounds: a page-cache write (here the first few hundred MB
+ * a process writes are several times slower, whatever loop writes them), then short cells of
+ * every batch shape so that no measured cell pays for the JIT.
  */
 async function warmUp(
   tmpDir: string,
@@ -95,10 +92,7 @@ async function warmUp(
   profile: Profile,
 ): Promise<void> {
   const chunk = templates.get(shapeKey(1024, COMPARED_BATCH_RECORDS))!;
-  await rawWriteRun(tmpDir, chunk, 'write', 1, {
-    ...profile.raw,
-    bytesMax: 2 * profile.raw.bytesMax,
-  });
+  await rawWriteRun(tmpDir, chunk, 'write', 1, profile.raw);
   const limits = {
     ...profile.append,
     bytesMax: 32 * MiB,
@@ -126,10 +120,9 @@ async function rawRound(
         value: run,
         foreignCores,
         contended,
-      } = await guard.run(async () => {
-        recyclePageCache(m.tmpDir, m.profile.recycleBytes);
-        return rawWriteRun(m.tmpDir, chunk, mode, m.rawGroupChunks.get(v)!, m.profile.raw);
-      });
+      } = await guard.run(() =>
+        rawWriteRun(m.tmpDir, chunk, mode, m.rawGroupChunks.get(v)!, m.profile.raw),
+      );
       push(m.raw, key, run);
       if (contended) m.contended.add(key);
       progress(
@@ -160,11 +153,9 @@ async function cellRound(
     const { value, foreignCores, contended } = await guard.run(async () => {
       let raw: RawRun | undefined;
       if (paired) {
-        recyclePageCache(m.tmpDir, m.profile.recycleBytes);
         const groupChunks = m.rawGroupChunks.get(spec.valueBytes)!;
         raw = await rawWriteRun(m.tmpDir, template, rawReference(spec), groupChunks, m.profile.raw);
       }
-      recyclePageCache(m.tmpDir, m.profile.recycleBytes);
       return {
         raw,
         ...(await runAppendCell(m.tmpDir, spec, template, m.profile.append, readRuns)),
