@@ -54,21 +54,35 @@ function skipSkippableFrame(data: Buffer, pos: number, codec: string): number {
   return pos + 8 + size;
 }
 
+/**
+ * Skips skippable frames from `pos`; returns the position of the next real frame (whose magic
+ * must be `magic`) or the end of the data.
+ */
+function nextFrame(data: Buffer, pos: number, codec: string, magic: number): number {
+  while (pos < data.length) {
+    need(data, pos, 4, codec);
+    const found = data.readUInt32LE(pos);
+    if ((found & SKIPPABLE_MASK) >>> 0 !== SKIPPABLE_MAGIC) {
+      if (found !== magic)
+        throw corrupt(codec, `bad frame magic 0x${found.toString(16)} at ${pos}`);
+      return pos;
+    }
+    pos = skipSkippableFrame(data, pos, codec);
+  }
+  return pos;
+}
+
 export function lz4FrameBound(data: Buffer, decompressedBytesMax: number): DecompressedBound {
   const codec = 'lz4';
   let pos = 0;
   let boundBytes = 0;
   let blockBytesMax = 0;
   if (data.length === 0) throw corrupt(codec, 'empty');
-  while (pos < data.length) {
-    need(data, pos, 4, codec);
-    const magic = data.readUInt32LE(pos);
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      pos = skipSkippableFrame(data, pos, codec);
-      continue;
-    }
-    if (magic !== LZ4_MAGIC)
-      throw corrupt(codec, `bad frame magic 0x${magic.toString(16)} at ${pos}`);
+  for (
+    pos = nextFrame(data, pos, codec, LZ4_MAGIC);
+    pos < data.length;
+    pos = nextFrame(data, pos, codec, LZ4_MAGIC)
+  ) {
     need(data, pos + 4, 3, codec);
     const flg = data[pos + 4]!;
     const bd = data[pos + 5]!;
@@ -160,15 +174,11 @@ export function zstdFrameBound(data: Buffer, decompressedBytesMax: number): Deco
   let pos = 0;
   let boundBytes = 0;
   if (data.length === 0) throw corrupt(codec, 'empty');
-  while (pos < data.length) {
-    need(data, pos, 4, codec);
-    const magic = data.readUInt32LE(pos);
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      pos = skipSkippableFrame(data, pos, codec);
-      continue;
-    }
-    if (magic !== ZSTD_MAGIC)
-      throw corrupt(codec, `bad frame magic 0x${magic.toString(16)} at ${pos}`);
+  for (
+    pos = nextFrame(data, pos, codec, ZSTD_MAGIC);
+    pos < data.length;
+    pos = nextFrame(data, pos, codec, ZSTD_MAGIC)
+  ) {
     const frame = readZstdFrameHeader(data, pos, decompressedBytesMax);
     pos = frame.pos;
     for (let last = false; !last;) {
