@@ -27,6 +27,8 @@ export const ERRORS = {
   UNKNOWN_GROUP: { status: 404, kafkaCode: 69, retriable: false, title: 'Unknown group' },
   UNKNOWN_MEMBER: { status: 404, kafkaCode: 25, retriable: false, title: 'Unknown member' },
   UNKNOWN_TENANT: { status: 404, kafkaCode: -1, retriable: false, title: 'Unknown tenant' },
+  UNKNOWN_API_KEY: { status: 404, kafkaCode: -1, retriable: false, title: 'Unknown API key' },
+  ROUTE_NOT_FOUND: { status: 404, kafkaCode: -1, retriable: false, title: 'No such route' },
   TOPIC_ALREADY_EXISTS: { status: 409, kafkaCode: 36, retriable: false, title: 'Topic exists' },
   TENANT_ALREADY_EXISTS: { status: 409, kafkaCode: -1, retriable: false, title: 'Tenant exists' },
   GROUP_NOT_EMPTY: { status: 409, kafkaCode: 68, retriable: false, title: 'Group not empty' },
@@ -36,6 +38,13 @@ export const ERRORS = {
     retriable: false,
     title: 'Stale member epoch',
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    kafkaCode: -1,
+    retriable: false,
+    title: 'Idempotency key reused with another request',
+  },
+  REQUEST_TOO_LARGE: { status: 413, kafkaCode: -1, retriable: false, title: 'Request too large' },
   MESSAGE_TOO_LARGE: { status: 413, kafkaCode: 10, retriable: false, title: 'Message too large' },
   RECORD_LIST_TOO_LARGE: {
     status: 413,

@@ -24,4 +24,22 @@ export const LIMITS = {
   indexIntervalBytes: 4096,
   /** Default index file capacity (Kafka's segment.index.bytes). */
   indexBytesMax: 10 * 1024 * 1024,
+  /** Produce request body (JSON or NDJSON); refused from Content-Length before reading. */
+  produceBodyBytesMax: 32 * 1024 * 1024,
+  /** Any other request body. */
+  requestBodyBytesMax: 1024 * 1024,
+  /** Records in one produce request (all partitions together). */
+  produceRecordsMax: 100_000,
+  /** How long a produce with acks=all waits for the high watermark. */
+  produceTimeoutMs: 30_000,
+  /** Fetch: defaults and ceilings of maxRecords, maxBytes and maxWaitMs. */
+  fetchRecordsDefault: 500,
+  fetchRecordsMax: 10_000,
+  fetchBytesDefault: 1024 * 1024,
+  fetchBytesMax: 16 * 1024 * 1024,
+  fetchWaitMsMax: 30_000,
+  /** How long a produce answer is remembered under its Idempotency-Key. */
+  idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  /** Concurrent HTTP requests in flight per node before new ones get 503. */
+  requestsInFlightMax: 10_000,
 } as const;

@@ -191,6 +191,12 @@ export class PartitionManager implements BrokerClient {
     };
   }
 
+  /** Every hosted partition with its size on disk (for metrics). */
+  *hostedPartitions(): Iterable<{ tp: TopicPartition; sizeBytes: number }> {
+    for (const hosted of this.hosted.values())
+      yield { tp: hosted.tp, sizeBytes: hosted.log.sizeBytes };
+  }
+
   /** Bytes on disk of every hosted partition of a tenant (storage quota). */
   tenantSizeBytes(tenantId: string): number {
     let total = 0;

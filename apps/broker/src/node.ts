@@ -1,0 +1,151 @@
+// A standalone node: the data dir (locked), the operator token, the metadata store (embedded
+// PGlite, or Postgres with DATABASE_URL), the partition logs, the broker core and the gateway
+// on one HTTP port. close() drains: no new connections, parked long-polls answered, requests
+// in flight finished (within a bound), logs flushed, everything closed in reverse order.
+import * as fsp from 'node:fs/promises';
+import { type AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { type Clock, type NodeConfig, systemClock } from '@tributary/common';
+import { MetadataStore } from '@tributary/metadata';
+import { PartitionManager } from '@tributary/partitions';
+import { DiskFileSystem, lockDataDir, LogManager } from '@tributary/storage';
+import { type Logger } from 'pino';
+import { createGateway, type Gateway } from '../../gateway/src/index';
+import { loadAdminToken } from './admin-token';
+import { LocalHosting } from './local-hosting';
+
+export interface NodeOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Postgres only: use this schema (tests give each node its own). */
+  databaseSchema?: string;
+  /** Called on a bug (assertion failure) inside a request. */
+  onFatal?: (error: unknown) => void;
+  /** How long close() lets requests in flight finish. */
+  drainTimeoutMs?: number;
+  /** LogManager timers (tests shorten them). */
+  retentionCheckIntervalMs?: number;
+}
+
+export interface RunningNode {
+  readonly url: string;
+  readonly port: number;
+  readonly adminToken: string;
+  readonly metadata: MetadataStore;
+  readonly partitions: PartitionManager;
+  readonly gateway: Gateway;
+  close(): Promise<void>;
+}
+
+const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
+
+export async function startNode(config: NodeConfig, options: NodeOptions): Promise<RunningNode> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const dataDir = path.resolve(config.dataDir);
+  await fsp.mkdir(dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((err: unknown) => logger.error({ err }, 'close failed'));
+  };
+  try {
+    cleanups.push(await lockDataDir(new DiskFileSystem(), dataDir));
+    const admin = await loadAdminToken(dataDir, config.adminToken);
+    if (admin.generated)
+      logger.info({ path: admin.file }, 'generated the operator token; read it from this file');
+    else if (admin.file !== undefined)
+      logger.info({ path: admin.file }, 'operator token read from file');
+
+    const metadata = await MetadataStore.open({
+      dataDir,
+      ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
+      ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+      clock,
+    });
+    cleanups.push(() => metadata.close());
+    logger.info({ metadata: metadata.kind }, 'metadata ready');
+
+    const logs = await LogManager.open({
+      dataDir: path.join(dataDir, 'logs'),
+      clock,
+      ...(options.retentionCheckIntervalMs === undefined
+        ? {}
+        : { retentionCheckIntervalMs: options.retentionCheckIntervalMs }),
+    });
+    cleanups.push(() => logs.close());
+    const partitions = new PartitionManager({ logs, nodeId: config.nodeId, clock });
+    cleanups.push(() => partitions.close());
+    const hosting = new LocalHosting(partitions, logs, metadata, logger);
+    const hostedCount = await hostAllTimed(hosting, logger);
+
+    const gateway = await createGateway(
+      {
+        metadata,
+        broker: partitions,
+        hosting,
+        nodeId: config.nodeId,
+        adminToken: admin.token,
+        clock,
+        logger,
+        readiness: async () => ({ storage: true }),
+      },
+      options.onFatal === undefined ? {} : { onFatal: options.onFatal },
+    );
+    cleanups.push(() => gateway.app.close());
+    const sweep = setInterval(() => {
+      metadata.idempotency
+        .deleteExpired()
+        .catch((err: unknown) => logger.warn({ err }, 'idempotency sweep failed'));
+    }, IDEMPOTENCY_SWEEP_MS);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+
+    const server = gateway.app.getHttpServer();
+    server.keepAliveTimeout = 65_000;
+    await gateway.app.listen(config.port, config.host);
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+    logger.info({ url, partitions: hostedCount, dataDir }, 'tributary is ready');
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        logger.info('draining');
+        gateway.drain();
+        await drainServer(server, options.drainTimeoutMs ?? 10_000);
+        await unwind();
+        logger.info('stopped');
+      })();
+      return closing;
+    };
+    return { url, port, adminToken: admin.token, metadata, partitions, gateway, close };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+async function hostAllTimed(hosting: LocalHosting, logger: Logger): Promise<number> {
+  const startedMs = performance.now();
+  const count = await hosting.hostAll();
+  logger.info(
+    { partitions: count, ms: Math.round(performance.now() - startedMs) },
+    'partitions recovered',
+  );
+  return count;
+}
+
+/** Stops accepting connections and waits for requests in flight, at most `timeoutMs`. */
+function drainServer(server: import('node:http').Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,92 @@
+// Builds the gateway's Nest application over Express: our own request pipeline (request id,
+// bounds, metrics, auth, then bounded body parsing), the problem+json filter, and the OpenAPI
+// document served at /openapi.json with Swagger UI at /docs.
+import { type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { type Logger } from 'pino';
+import { Credentials } from './auth/credentials';
+import { type GatewayContext } from './gateway-context';
+import { GatewayModule } from './gateway.module';
+import { ProblemFilter } from './http/problem.filter';
+import { requestPipeline } from './http/request-pipeline';
+import { ProblemDto } from './ops/api-docs';
+import { GatewayMetrics } from './ops/gateway-metrics';
+import { FetchService } from './records/fetch.service';
+
+export interface GatewayOptions {
+  /** Called on a bug (an assertion failure) after its request is answered. */
+  onFatal?: (error: unknown) => void;
+}
+
+export interface Gateway {
+  app: NestExpressApplication;
+  document: OpenAPIObject;
+  /** Answers parked long-polls now and makes new ones return at once. */
+  drain(): void;
+}
+
+export async function createGateway(
+  ctx: GatewayContext,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
+  const onFatal = options.onFatal ?? (() => undefined);
+  const app = await NestFactory.create<NestExpressApplication>(
+    GatewayModule.forContext(ctx),
+    new ExpressAdapter(),
+    { bodyParser: false, logger: nestLogger(ctx.logger), abortOnError: false },
+  );
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(
+    ...requestPipeline({
+      credentials: new Credentials(ctx.adminToken, ctx.metadata.cache),
+      metrics: app.get(GatewayMetrics),
+      logger: ctx.logger,
+      onFatal,
+    }),
+  );
+  app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
+  const document = openApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    raw: ['json'],
+    customSiteTitle: 'Tributary API',
+  });
+  await app.init();
+  const fetches = app.get(FetchService);
+  return { app, document, drain: () => fetches.drain() };
+}
+
+function openApiDocument(app: NestExpressApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('Tributary')
+    .setDescription(
+      "Multi-tenant event streaming with Kafka's model over HTTP. Errors are " +
+        'application/problem+json with a stable `code`. Tenant routes take a tenant API key, ' +
+        'operator routes the operator token, both as `Authorization: Bearer <token>`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A tenant API key' }, 'apiKey')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'The operator token' },
+      'operator',
+    )
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+}
+
+function nestLogger(logger: Logger): LoggerService {
+  const text = (message: unknown) =>
+    typeof message === 'string' ? message : JSON.stringify(message);
+  return {
+    log: (message: unknown) => logger.debug(text(message)),
+    error: (message: unknown, trace?: unknown) => logger.error({ trace }, text(message)),
+    warn: (message: unknown) => logger.warn(text(message)),
+    debug: (message: unknown) => logger.trace(text(message)),
+    verbose: (message: unknown) => logger.trace(text(message)),
+  };
+}

@@ -1,0 +1,36 @@
+// What the node hands the gateway: the metadata store, the way to partitions (BrokerClient),
+// the way to make this node host a topic's partitions, and the process-wide services. The
+// gateway owns none of them; the broker app opens and closes them.
+import { type Clock } from '@tributary/common';
+import { type MetadataStore, type Topic, type TopicWithPartitions } from '@tributary/metadata';
+import { type BrokerClient } from '@tributary/partitions';
+import { type Logger } from 'pino';
+
+export interface TopicHosting {
+  /** Serves the topic's partitions this node leads (after create, add partitions, alter). */
+  topicChanged(topic: TopicWithPartitions): Promise<void>;
+  /** Stops serving the topic and removes its data from disk. */
+  topicDeleted(topic: Topic): Promise<void>;
+  /** Bytes on disk of the tenant's partitions hosted here (storage quota). */
+  tenantStorageBytes(tenantId: string): number;
+  /** Per-partition log sizes for /metrics. */
+  logSizes(): Iterable<{ tenantId: string; topicId: string; partition: number; bytes: number }>;
+}
+
+export interface GatewayContext {
+  metadata: MetadataStore;
+  broker: BrokerClient;
+  hosting: TopicHosting;
+  /** This node's id: the leader of the partitions it creates. */
+  nodeId: number;
+  /** The operator's bearer token. */
+  adminToken: string;
+  clock: Clock;
+  logger: Logger;
+  /** Extra readiness checks (storage, coordination) by name. */
+  readiness?: () => Promise<Record<string, boolean>>;
+  /** Origins allowed for browser calls; empty: none. */
+  corsOrigins?: readonly string[];
+}
+
+export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

@@ -1,0 +1,45 @@
+// The one catch-all: coded errors to problem+json; anything else is logged with its stack and
+// answered INTERNAL. An assertion failure is a bug, so it is also reported as fatal.
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import { BrokerError } from '@tributary/common';
+import { type Response } from 'express';
+import { type Logger } from 'pino';
+import { type AuthenticatedRequest } from '../auth/principal';
+import { isAssertion, sendProblem, toBrokerError } from './problem';
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(
+    private readonly logger: Logger,
+    private readonly onFatal: (error: unknown) => void,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    const response = http.getResponse<Response>();
+    handleError(exception, request, response, this.logger, this.onFatal);
+  }
+}
+
+export function handleError(
+  exception: unknown,
+  request: AuthenticatedRequest,
+  response: Response,
+  logger: Logger,
+  onFatal: (error: unknown) => void,
+): void {
+  const coded = toBrokerError(exception);
+  if (coded !== undefined) {
+    if (coded.status >= 500) logger.warn({ reqId: request.id, err: coded }, coded.message);
+    sendProblem(response, coded, request.id);
+    return;
+  }
+  logger.error({ reqId: request.id, err: exception }, 'unexpected error');
+  sendProblem(
+    response,
+    new BrokerError('INTERNAL', 'an unexpected error occurred; see the server log'),
+    request.id,
+  );
+  if (isAssertion(exception)) onFatal(exception);
+}

@@ -1,0 +1,110 @@
+// Every error leaves as application/problem+json (RFC 9457) with a code from the catalogue and
+// the request id. Coded errors say what went wrong; anything else is INTERNAL with no detail,
+// so internals never leak.
+import { HttpException } from '@nestjs/common';
+import { AssertionError, BrokerError, ERRORS, type ErrorCode } from '@tributary/common';
+import { type Response } from 'express';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  retriable: boolean;
+  requestId: string;
+  [extra: string]: unknown;
+}
+
+/** Express's body parsers flag their failures with a `type`. */
+interface ParserError {
+  type: string;
+  status?: number;
+  message?: string;
+}
+
+const PARSER_ERRORS: Record<string, ErrorCode> = {
+  'entity.too.large': 'REQUEST_TOO_LARGE',
+  'entity.parse.failed': 'INVALID_REQUEST',
+  'encoding.unsupported': 'UNSUPPORTED_MEDIA_TYPE',
+  'charset.unsupported': 'UNSUPPORTED_MEDIA_TYPE',
+  'request.aborted': 'INVALID_REQUEST',
+  'request.size.invalid': 'INVALID_REQUEST',
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'ROUTE_NOT_FOUND',
+  413: 'REQUEST_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'QUOTA_EXCEEDED',
+  503: 'UNAVAILABLE',
+};
+
+function isParserError(error: unknown): error is ParserError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === 'string' &&
+    (error as ParserError).type in PARSER_ERRORS
+  );
+}
+
+/** The coded error an exception stands for; undefined when it is unexpected (a bug). */
+export function toBrokerError(error: unknown): BrokerError | undefined {
+  if (error instanceof BrokerError) return error;
+  if (isParserError(error)) {
+    const code = PARSER_ERRORS[error.type] ?? 'INVALID_REQUEST';
+    const detail =
+      error.type === 'entity.parse.failed'
+        ? `the body is not valid JSON: ${error.message ?? ''}`.trim()
+        : code === 'REQUEST_TOO_LARGE'
+          ? 'the request body is larger than this route accepts'
+          : (error.message ?? ERRORS[code].title);
+    return new BrokerError(code, detail);
+  }
+  if (error instanceof HttpException) {
+    const code = STATUS_CODES[error.getStatus()];
+    if (code === undefined) return undefined;
+    const detail =
+      code === 'ROUTE_NOT_FOUND' ? 'no route matches this method and path' : error.message;
+    return new BrokerError(code, detail);
+  }
+  return undefined;
+}
+
+export function problemOf(error: BrokerError, requestId: string): Problem {
+  return {
+    ...error.extra,
+    type: `urn:tributary:error:${error.code}`,
+    title: ERRORS[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    retriable: error.retriable,
+    requestId,
+  };
+}
+
+export function sendProblem(response: Response, error: BrokerError, requestId: string): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  if (error.code === 'UNAUTHENTICATED') response.setHeader('WWW-Authenticate', 'Bearer');
+  const retryAfter = error.extra.retryAfterSeconds;
+  if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
+  response
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemOf(error, requestId)));
+}
+
+export function isAssertion(error: unknown): boolean {
+  return error instanceof AssertionError;
+}

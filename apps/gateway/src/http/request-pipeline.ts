@@ -1,0 +1,126 @@
+// The Express middleware that runs before Nest routes a request: a request id, a bound on
+// requests in flight, latency metrics and the access log, the bearer credential, and then the
+// body parsers, which read a body only for an authenticated caller and only up to the
+// route's limit (a Content-Length over it is refused before a byte is read).
+import { randomUUID } from 'node:crypto';
+import { BrokerError, LIMITS } from '@tributary/common';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { type Logger } from 'pino';
+import { type Credentials } from '../auth/credentials';
+import { type AuthenticatedRequest } from '../auth/principal';
+import { type GatewayMetrics } from '../ops/gateway-metrics';
+import { handleError } from './problem.filter';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const PRODUCE_PATH = /^\/v1\/topics\/[^/]+\/records\/?$/;
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const NDJSON_TYPE = 'application/x-ndjson';
+
+export interface PipelineOptions {
+  credentials: Credentials;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  onFatal: (error: unknown) => void;
+  requestsInFlightMax?: number;
+}
+
+export function requestPipeline(options: PipelineOptions): RequestHandler[] {
+  const { logger, metrics } = options;
+  const inFlightMax = options.requestsInFlightMax ?? LIMITS.requestsInFlightMax;
+  let inFlight = 0;
+  const fail = (error: unknown, req: Request, res: Response) =>
+    handleError(error, req as AuthenticatedRequest, res, logger, options.onFatal);
+
+  const start: RequestHandler = (req, res, next) => {
+    const request = req as AuthenticatedRequest;
+    const given = req.headers['x-request-id'];
+    request.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', request.id);
+    const startedNs = process.hrtime.bigint();
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.requestSeconds.observe(
+        { method: req.method, route, status: String(res.statusCode) },
+        seconds,
+      );
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug(
+          {
+            reqId: request.id,
+            method: req.method,
+            url: req.originalUrl,
+            status: res.statusCode,
+            ms: seconds * 1e3,
+          },
+          'request',
+        );
+      }
+    });
+    if (inFlight > inFlightMax) {
+      fail(new BrokerError('UNAVAILABLE', 'too many requests in flight; retry'), req, res);
+      return;
+    }
+    if (req.path.startsWith('/v1/')) {
+      const resolved = options.credentials.resolve(req.headers.authorization);
+      if (typeof resolved === 'string') request.authFailure = resolved;
+      else request.principal = resolved;
+    }
+    next();
+  };
+
+  const produceJson = express.json({ limit: LIMITS.produceBodyBytesMax, type: JSON_TYPES });
+  const produceNdjson = express.text({ limit: LIMITS.produceBodyBytesMax, type: NDJSON_TYPE });
+  const otherJson = express.json({ limit: LIMITS.requestBodyBytesMax, type: JSON_TYPES });
+
+  const body: RequestHandler = (req, res, next) => {
+    if (!hasBody(req) || (req as AuthenticatedRequest).principal === undefined) {
+      next();
+      return;
+    }
+    const produce = req.method === 'POST' && PRODUCE_PATH.test(req.path);
+    const accepted = produce ? [...JSON_TYPES, NDJSON_TYPE] : JSON_TYPES;
+    if (!req.is(accepted)) {
+      const type = req.headers['content-type'] ?? 'none';
+      fail(
+        new BrokerError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Content-Type ${type} is not accepted here; send ${accepted.filter((t) => !t.includes('*')).join(' or ')}`,
+        ),
+        req,
+        res,
+      );
+      return;
+    }
+    const limitBody = (error?: unknown) => {
+      if (error !== undefined && error !== null) {
+        fail(tooLarge(error, produce), req, res);
+        return;
+      }
+      next();
+    };
+    if (!produce) otherJson(req, res, limitBody);
+    else if (req.is(NDJSON_TYPE) !== false) produceNdjson(req, res, limitBody);
+    else produceJson(req, res, limitBody);
+  };
+
+  return [start, body];
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Produce bodies over the limit are a record list too large (Kafka's name for it). */
+function tooLarge(error: unknown, produce: boolean): unknown {
+  if (produce && (error as { type?: string }).type === 'entity.too.large') {
+    return new BrokerError(
+      'RECORD_LIST_TOO_LARGE',
+      `a produce body may be at most ${LIMITS.produceBodyBytesMax} bytes; split the records`,
+    );
+  }
+  return error;
+}

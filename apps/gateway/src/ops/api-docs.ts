@@ -1,0 +1,83 @@
+// OpenAPI helpers: the problem+json schema and a decorator that documents a route's error
+// codes, one example per code, grouped by status.
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity } from '@nestjs/swagger';
+import { ERRORS, type ErrorCode } from '@tributary/common';
+
+export class ProblemDto {
+  @ApiProperty({ example: 'urn:tributary:error:UNKNOWN_TOPIC_OR_PARTITION' })
+  type!: string;
+  @ApiProperty({ example: 'Unknown topic or partition' })
+  title!: string;
+  @ApiProperty({ example: 404 })
+  status!: number;
+  @ApiProperty({ example: 'topic orders does not exist' })
+  detail!: string;
+  @ApiProperty({ enum: Object.keys(ERRORS), example: 'UNKNOWN_TOPIC_OR_PARTITION' })
+  code!: string;
+  @ApiProperty({ description: 'Whether the same request may succeed when retried' })
+  retriable!: boolean;
+  @ApiProperty({ example: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70' })
+  requestId!: string;
+  @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
+  logStartOffset?: number;
+  @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
+  highWatermark?: number;
+}
+
+const EXAMPLE_DETAIL: Partial<Record<ErrorCode, string>> = {
+  UNAUTHENTICATED: 'an Authorization: Bearer header is required',
+  FORBIDDEN: 'this key may not write topic "orders"',
+  QUOTA_EXCEEDED: 'produce quota of 1048576 bytes/s exceeded; retry after 1 s',
+  OFFSET_OUT_OF_RANGE: 'offset 120 is outside [0, 100]',
+};
+
+/** Documents the errors a route answers with (401 and 500 are added to every route). */
+export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set<ErrorCode>([...codes, 'INTERNAL'])) {
+    const { status } = ERRORS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return applyDecorators(
+    ...[...byStatus.entries()].map(([status, list]) =>
+      ApiResponse({
+        status,
+        description: list.join(', '),
+        content: {
+          'application/problem+json': {
+            schema: { $ref: '#/components/schemas/ProblemDto' },
+            examples: Object.fromEntries(
+              list.map((code) => [
+                code,
+                {
+                  summary: ERRORS[code].title,
+                  value: {
+                    type: `urn:tributary:error:${code}`,
+                    title: ERRORS[code].title,
+                    status,
+                    detail: EXAMPLE_DETAIL[code] ?? ERRORS[code].title,
+                    code,
+                    retriable: ERRORS[code].retriable,
+                    requestId: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70',
+                    ...(code === 'OFFSET_OUT_OF_RANGE'
+                      ? { logStartOffset: 0, highWatermark: 100 }
+                      : {}),
+                  },
+                },
+              ]),
+            ),
+          },
+        },
+      }),
+    ),
+  );
+}
+
+/** A route that takes the operator token, and the errors it answers with. */
+export const ApiOperator = (...codes: ErrorCode[]) =>
+  applyDecorators(ApiSecurity('operator'), ApiProblems('UNAUTHENTICATED', 'FORBIDDEN', ...codes));
+
+/** A route that takes a tenant API key, and the errors it answers with. */
+export const ApiTenant = (...codes: ErrorCode[]) =>
+  applyDecorators(ApiSecurity('apiKey'), ApiProblems('UNAUTHENTICATED', 'FORBIDDEN', ...codes));

@@ -1,0 +1,151 @@
+// Fetch by partition and offset: BrokerClient.fetch (a long-poll parks until an append wakes
+// it) -> whole batches -> the records at or after `offset`, at most maxRecords, as JSON.
+import { Inject, Injectable } from '@nestjs/common';
+import { BrokerError, isBrokerError, LIMITS } from '@tributary/common';
+import {
+  type DecodedBatch,
+  decodeRecordBatches,
+  decodeRecordBatchesAsync,
+} from '@tributary/protocol';
+import { type FetchResult, type TopicPartition } from '@tributary/partitions';
+import { type TenantPrincipal } from '../auth/principal';
+import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { oneOf, parseSafeInteger, queryInteger, queryString } from '../http/input';
+import { GatewayMetrics } from '../ops/gateway-metrics';
+import { findTopic, topicPartition } from '../topics/topic-access';
+import { QuotaService } from './quotas';
+import { type FetchedRecordJson, type Format, FORMATS, toRecordJson } from './record-codec';
+
+export interface FetchAnswer {
+  records: FetchedRecordJson[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface FetchParams {
+  offset: number;
+  maxRecords: number;
+  maxBytes: number;
+  maxWaitMs: number;
+  keyFormat: Format;
+  valueFormat: Format;
+}
+
+export function parseFetchQuery(query: Record<string, unknown>): FetchParams {
+  const offsetRaw = queryString(query, 'offset');
+  if (offsetRaw === undefined) {
+    throw new BrokerError('INVALID_REQUEST', 'offset: is required (see .../offsets?at=earliest)');
+  }
+  const keyFormat = queryString(query, 'keyFormat');
+  const valueFormat = queryString(query, 'valueFormat');
+  return {
+    offset: parseSafeInteger(offsetRaw, 'offset'),
+    maxRecords: queryInteger(query, 'maxRecords', LIMITS.fetchRecordsDefault, {
+      min: 1,
+      max: LIMITS.fetchRecordsMax,
+      code: 'INVALID_FETCH_SIZE',
+    }),
+    maxBytes: queryInteger(query, 'maxBytes', LIMITS.fetchBytesDefault, {
+      min: 1,
+      max: LIMITS.fetchBytesMax,
+      code: 'INVALID_FETCH_SIZE',
+    }),
+    maxWaitMs: queryInteger(query, 'maxWaitMs', 0, { min: 0, max: LIMITS.fetchWaitMsMax }),
+    keyFormat: keyFormat === undefined ? 'string' : oneOf(keyFormat, 'keyFormat', FORMATS),
+    valueFormat: valueFormat === undefined ? 'json' : oneOf(valueFormat, 'valueFormat', FORMATS),
+  };
+}
+
+/** Decodes batches; zstd has no synchronous codec, so a batch using it takes the async path. */
+export async function decodeBatches(records: Buffer): Promise<DecodedBatch[]> {
+  try {
+    return decodeRecordBatches(records);
+  } catch (error) {
+    if (isBrokerError(error, 'UNSUPPORTED_COMPRESSION_TYPE'))
+      return decodeRecordBatchesAsync(records);
+    throw error;
+  }
+}
+
+@Injectable()
+export class FetchService {
+  /** Long-polls in flight, so that a draining node can answer them at once. */
+  private readonly parked = new Set<AbortController>();
+  private draining = false;
+
+  constructor(
+    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    private readonly quotas: QuotaService,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  async fetch(
+    auth: TenantPrincipal,
+    topicName: string,
+    partition: number,
+    params: FetchParams,
+    signal: AbortSignal,
+  ): Promise<FetchAnswer> {
+    const topic = findTopic(this.ctx.metadata.cache, auth, topicName, 'read');
+    const tp = topicPartition(topic, partition);
+    this.quotas.check(auth.tenant, 'fetch');
+    const fetched = await this.longPoll(tp, params, signal);
+    const records: FetchedRecordJson[] = [];
+    let nextOffset = params.offset;
+    for (const batch of await decodeBatches(fetched.records)) {
+      const batchEnd = batch.baseOffset + batch.lastOffsetDelta + 1;
+      if (records.length >= params.maxRecords) break;
+      if (!batch.isControl) {
+        for (const record of batch.records) {
+          if (record.offset < params.offset) continue;
+          if (records.length >= params.maxRecords) break;
+          records.push(toRecordJson(record, partition, params.keyFormat, params.valueFormat));
+          nextOffset = record.offset + 1;
+        }
+      }
+      if (records.length < params.maxRecords) nextOffset = Math.max(nextOffset, batchEnd);
+    }
+    const labels = { tenant: auth.tenant.name, topic: topic.name };
+    this.metrics.fetchRecords.inc(labels, records.length);
+    this.metrics.fetchBytes.inc(labels, fetched.records.length);
+    this.quotas.charge(auth.tenant, 'fetch', fetched.records.length);
+    return {
+      records,
+      nextOffset,
+      highWatermark: fetched.highWatermark,
+      logStartOffset: fetched.logStartOffset,
+    };
+  }
+
+  private async longPoll(
+    tp: TopicPartition,
+    params: FetchParams,
+    signal: AbortSignal,
+  ): Promise<FetchResult> {
+    const request = { ...tp, offset: params.offset, maxBytes: params.maxBytes };
+    if (params.maxWaitMs === 0 || this.draining) {
+      return this.ctx.broker.fetch({ ...request, maxWaitMs: 0 });
+    }
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.parked.add(abort);
+    try {
+      return await this.ctx.broker.fetch({
+        ...request,
+        maxWaitMs: params.maxWaitMs,
+        signal: abort.signal,
+      });
+    } finally {
+      this.parked.delete(abort);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Shutting down: parked long-polls answer now with what they have, new ones do not wait. */
+  drain(): void {
+    this.draining = true;
+    for (const abort of this.parked) abort.abort();
+  }
+}

@@ -1,0 +1,230 @@
+// Topic administration for a tenant: create, list, describe, alter, delete, offsets and
+// delete-records. Metadata changes go to the store; the hosting side then opens, reconfigures
+// or removes the partition logs.
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  BrokerError,
+  resolveTopicConfig,
+  TOPIC_CONFIG_NAMES,
+  type TopicConfig,
+  validateTopicConfigs,
+} from '@tributary/common';
+import { type JsonValue, type Topic, type TopicWithPartitions } from '@tributary/metadata';
+import { type OffsetSpec } from '@tributary/partitions';
+import { allowsAny, authorize } from '../auth/permissions';
+import { type TenantPrincipal } from '../auth/principal';
+import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { invalid, isObject, objectBody, onlyFields, parseSafeInteger } from '../http/input';
+import { quotaExceeded } from '../records/quotas';
+import { findTopic, topicPartition } from './topic-access';
+import {
+  type DeleteRecordsResultDto,
+  type OffsetDto,
+  type TopicDto,
+  type TopicSummaryDto,
+} from './topics.dto';
+
+/** Brokers a standalone node offers for replicas. */
+const BROKERS_AVAILABLE = 1;
+
+@Injectable()
+export class TopicsService {
+  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+
+  async create(auth: TenantPrincipal, body: unknown): Promise<TopicDto> {
+    const input = objectBody(body);
+    onlyFields(input, ['name', 'partitions', 'replicationFactor', 'configs']);
+    if (typeof input.name !== 'string') throw invalid('name', 'must be a string', 'INVALID_TOPIC');
+    authorize(auth.key, 'admin', 'topic', input.name);
+    const partitions =
+      input.partitions === undefined
+        ? 1
+        : parseSafeInteger(input.partitions, 'partitions', {
+            min: 1,
+            max: 10_000,
+            code: 'INVALID_PARTITIONS',
+          });
+    const replicationFactor =
+      input.replicationFactor === undefined
+        ? 1
+        : parseSafeInteger(input.replicationFactor, 'replicationFactor', { min: 1, max: 16 });
+    if (replicationFactor > BROKERS_AVAILABLE) {
+      throw invalid(
+        'replicationFactor',
+        `${replicationFactor} exceeds the ${BROKERS_AVAILABLE} broker(s) available`,
+      );
+    }
+    const configs = validateTopicConfigs(input.configs);
+    this.checkCountQuotas(auth, 1, partitions);
+    const created = await this.ctx.metadata.topics.create({
+      tenantId: auth.tenant.id,
+      name: input.name,
+      partitionCount: partitions,
+      replicationFactor,
+      configs,
+      nodeId: this.nodeId(),
+    });
+    await this.ctx.hosting.topicChanged(created);
+    await this.audit(auth, 'topic.create', created.topic, { partitions, configs });
+    return this.describeTopic(created);
+  }
+
+  list(auth: TenantPrincipal): TopicSummaryDto[] {
+    return this.ctx.metadata.cache
+      .topics(auth.tenant.id)
+      .filter((topic) => allowsAny(auth.key, 'topic', topic.name))
+      .map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitionCount,
+        replicationFactor: topic.replicationFactor,
+      }));
+  }
+
+  describe(auth: TenantPrincipal, name: string): TopicDto {
+    const topic = this.find(auth, name);
+    return this.describeTopic({ topic, partitions: this.ctx.metadata.cache.partitions(topic.id) });
+  }
+
+  async update(auth: TenantPrincipal, name: string, body: unknown): Promise<TopicDto> {
+    const input = objectBody(body);
+    onlyFields(input, ['partitions', 'configs']);
+    authorize(auth.key, 'admin', 'topic', name);
+    let topic = this.find(auth, name);
+    if (input.configs !== undefined) {
+      if (!isObject(input.configs)) throw invalid('configs', 'must be an object', 'INVALID_CONFIG');
+      const changes = Object.entries(input.configs);
+      const set = validateTopicConfigs(Object.fromEntries(changes.filter(([, v]) => v !== null)));
+      const removed = changes.filter(([, v]) => v === null).map(([k]) => k);
+      for (const key of removed) {
+        if (!(TOPIC_CONFIG_NAMES as readonly string[]).includes(key)) {
+          throw new BrokerError('INVALID_CONFIG', `unknown topic setting ${JSON.stringify(key)}`);
+        }
+      }
+      topic = await this.ctx.metadata.topics.updateConfigs(auth.tenant.id, name, {
+        ...set,
+        ...Object.fromEntries(removed.map((k) => [k, null])),
+      });
+    }
+    if (input.partitions !== undefined) {
+      const count = parseSafeInteger(input.partitions, 'partitions', {
+        min: 1,
+        max: 10_000,
+        code: 'INVALID_PARTITIONS',
+      });
+      if (count > topic.partitionCount)
+        this.checkCountQuotas(auth, 0, count - topic.partitionCount);
+      topic = (
+        await this.ctx.metadata.topics.addPartitions({
+          tenantId: auth.tenant.id,
+          name,
+          partitionCount: count,
+          nodeId: this.nodeId(),
+        })
+      ).topic;
+    }
+    const current = { topic, partitions: this.ctx.metadata.cache.partitions(topic.id) };
+    await this.ctx.hosting.topicChanged(current);
+    await this.audit(auth, 'topic.update', topic, input as JsonValue);
+    return this.describeTopic(current);
+  }
+
+  async delete(auth: TenantPrincipal, name: string): Promise<void> {
+    authorize(auth.key, 'admin', 'topic', name);
+    this.find(auth, name);
+    const deleted = await this.ctx.metadata.topics.delete(auth.tenant.id, name);
+    await this.ctx.hosting.topicDeleted(deleted);
+    await this.audit(auth, 'topic.delete', deleted, null);
+  }
+
+  async offset(
+    auth: TenantPrincipal,
+    name: string,
+    partition: number,
+    at: string | undefined,
+  ): Promise<OffsetDto> {
+    const topic = this.find(auth, name);
+    const tp = topicPartition(topic, partition);
+    const found = await this.ctx.broker.listOffset(tp, parseAt(at));
+    return { partition, ...found };
+  }
+
+  async deleteRecords(
+    auth: TenantPrincipal,
+    name: string,
+    partition: number,
+    body: unknown,
+  ): Promise<DeleteRecordsResultDto> {
+    const input = objectBody(body);
+    onlyFields(input, ['beforeOffset']);
+    authorize(auth.key, 'admin', 'topic', name);
+    const topic = this.find(auth, name);
+    const tp = topicPartition(topic, partition);
+    const before = parseSafeInteger(input.beforeOffset, 'beforeOffset', { min: -1 });
+    const logStartOffset = await this.ctx.broker.deleteRecords(tp, before);
+    await this.audit(auth, 'topic.delete-records', topic, { partition, beforeOffset: before });
+    return { partition, logStartOffset };
+  }
+
+  /** Describing needs any right on the topic; callers check narrower rights first. */
+  private find(auth: TenantPrincipal, name: string): Topic {
+    return findTopic(this.ctx.metadata.cache, auth, name, 'any');
+  }
+
+  private describeTopic({ topic, partitions }: TopicWithPartitions): TopicDto {
+    const config: TopicConfig = resolveTopicConfig(topic.configs);
+    return {
+      name: topic.name,
+      replicationFactor: topic.replicationFactor,
+      partitions: partitions.map((p) => {
+        const state = this.ctx.broker.state({
+          tenantId: topic.tenantId,
+          topicId: topic.id,
+          partition: p.partition,
+        });
+        return {
+          partition: p.partition,
+          leader: p.leader,
+          leaderEpoch: p.leaderEpoch,
+          replicas: [...p.replicas],
+          isr: [...p.isr],
+          logStartOffset: state.logStartOffset,
+          highWatermark: state.highWatermark,
+          logEndOffset: state.logEndOffset,
+        };
+      }),
+      configs: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])),
+    };
+  }
+
+  private checkCountQuotas(auth: TenantPrincipal, addTopics: number, addPartitions: number): void {
+    const { quotas } = auth.tenant;
+    const topics = this.ctx.metadata.cache.topics(auth.tenant.id);
+    if (quotas.maxTopics !== undefined && topics.length + addTopics > quotas.maxTopics) {
+      throw quotaExceeded(`the tenant may have at most ${quotas.maxTopics} topics`, 60);
+    }
+    const partitions = topics.reduce((sum, t) => sum + t.partitionCount, 0);
+    if (quotas.maxPartitions !== undefined && partitions + addPartitions > quotas.maxPartitions) {
+      throw quotaExceeded(`the tenant may have at most ${quotas.maxPartitions} partitions`, 60);
+    }
+  }
+
+  private nodeId(): number {
+    return this.ctx.nodeId;
+  }
+
+  private async audit(auth: TenantPrincipal, action: string, topic: Topic, detail: JsonValue) {
+    await this.ctx.metadata.audit.append({
+      actor: `key:${auth.key.id}`,
+      action,
+      target: `tenant/${auth.tenant.name}/topic/${topic.name}`,
+      detail,
+    });
+  }
+}
+
+function parseAt(at: string | undefined): OffsetSpec {
+  if (at === undefined || at === 'latest') return 'latest';
+  if (at === 'earliest') return 'earliest';
+  const timestamp = parseSafeInteger(at, 'at', { min: 0 });
+  return { timestamp };
+}
