@@ -94,6 +94,13 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
       );
       return;
     }
+    // Refused from the header, at once: the body parser would first read the whole body.
+    const limit = produce ? LIMITS.produceBodyBytesMax : LIMITS.requestBodyBytesMax;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      res.setHeader('Connection', 'close');
+      fail(tooLarge({ type: 'entity.too.large' }, produce), req, res);
+      return;
+    }
     const limitBody = (error?: unknown) => {
       if (error !== undefined && error !== null) {
         fail(tooLarge(error, produce), req, res);
