@@ -12,14 +12,42 @@ interface RouteCase {
 
 const ROUTES: RouteCase[] = [
   { name: 'describe', method: 'GET', path: (t) => `/v1/topics/${t}` },
-  { name: 'alter', method: 'PATCH', path: (t) => `/v1/topics/${t}`, body: { configs: { 'retention.ms': 1000 } } },
-  { name: 'add partitions', method: 'PATCH', path: (t) => `/v1/topics/${t}`, body: { partitions: 5 } },
+  {
+    name: 'alter',
+    method: 'PATCH',
+    path: (t) => `/v1/topics/${t}`,
+    body: { configs: { 'retention.ms': 1000 } },
+  },
+  {
+    name: 'add partitions',
+    method: 'PATCH',
+    path: (t) => `/v1/topics/${t}`,
+    body: { partitions: 5 },
+  },
   { name: 'delete', method: 'DELETE', path: (t) => `/v1/topics/${t}` },
-  { name: 'offsets', method: 'GET', path: (t) => `/v1/topics/${t}/partitions/0/offsets?at=earliest` },
-  { name: 'delete-records', method: 'POST', path: (t) => `/v1/topics/${t}/partitions/0/delete-records`, body: { beforeOffset: 1 } },
-  { name: 'produce', method: 'POST', path: (t) => `/v1/topics/${t}/records`, body: { records: [{ value: 'intruder' }] } },
+  {
+    name: 'offsets',
+    method: 'GET',
+    path: (t) => `/v1/topics/${t}/partitions/0/offsets?at=earliest`,
+  },
+  {
+    name: 'delete-records',
+    method: 'POST',
+    path: (t) => `/v1/topics/${t}/partitions/0/delete-records`,
+    body: { beforeOffset: 1 },
+  },
+  {
+    name: 'produce',
+    method: 'POST',
+    path: (t) => `/v1/topics/${t}/records`,
+    body: { records: [{ value: 'intruder' }] },
+  },
   { name: 'fetch', method: 'GET', path: (t) => `/v1/topics/${t}/partitions/0/records?offset=0` },
-  { name: 'long-poll fetch', method: 'GET', path: (t) => `/v1/topics/${t}/partitions/0/records?offset=0&maxWaitMs=100` },
+  {
+    name: 'long-poll fetch',
+    method: 'GET',
+    path: (t) => `/v1/topics/${t}/partitions/0/records?offset=0&maxWaitMs=100`,
+  },
 ];
 
 describe.each(TEST_DATABASE_KINDS)('cross-tenant isolation (%s)', (kind) => {
@@ -32,48 +60,62 @@ describe.each(TEST_DATABASE_KINDS)('cross-tenant isolation (%s)', (kind) => {
     owner = await t.tenant('owner');
     intruder = await t.tenant('intruder');
     await t.api.post('/v1/topics', { token: owner, body: { name: 'private', partitions: 2 } });
-    await t.api.post('/v1/topics/private/records', { token: owner, body: { records: [{ value: 'secret' }] } });
+    await t.api.post('/v1/topics/private/records', {
+      token: owner,
+      body: { records: [{ value: 'secret' }] },
+    });
   }, 60_000);
   afterAll(() => t.cleanup());
 
-  test.each(ROUTES)('$name of another tenant\'s topic answers as for a missing one', async (route) => {
-    const call = (topic: string) =>
-      t.api.call(route.method, route.path(topic), {
-        token: intruder,
-        ...(route.body === undefined ? {} : { body: route.body }),
+  test.each(ROUTES)(
+    "$name of another tenant's topic answers as for a missing one",
+    async (route) => {
+      const call = (topic: string) =>
+        t.api.call(route.method, route.path(topic), {
+          token: intruder,
+          ...(route.body === undefined ? {} : { body: route.body }),
+        });
+      const foreign = await call('private');
+      const missing = await call('never-existed');
+      expect(foreign.status).toBe(404);
+      expect({ status: foreign.status, code: foreign.body.code }).toEqual({
+        status: missing.status,
+        code: missing.body.code,
       });
-    const foreign = await call('private');
-    const missing = await call('never-existed');
-    expect(foreign.status).toBe(404);
-    expect({ status: foreign.status, code: foreign.body.code }).toEqual({
-      status: missing.status,
-      code: missing.body.code,
-    });
-    expect(foreign.body.detail.replace('private', 'X')).toBe(missing.body.detail.replace('never-existed', 'X'));
-  });
+      expect(foreign.body.detail.replace('private', 'X')).toBe(
+        missing.body.detail.replace('never-existed', 'X'),
+      );
+    },
+  );
 
-  test('the list shows only the caller\'s topics', async () => {
+  test("the list shows only the caller's topics", async () => {
     expect((await t.api.get('/v1/topics', { token: intruder })).body.topics).toEqual([]);
     expect((await t.api.get('/v1/topics', { token: owner })).body.topics).toEqual([
       { name: 'private', partitions: 2, replicationFactor: 1 },
     ]);
   });
 
-  test('an intruder can create a topic of the same name, separate from the owner\'s', async () => {
-    expect((await t.api.post('/v1/topics', { token: intruder, body: { name: 'private' } })).status).toBe(201);
-    const mine = await t.api.get('/v1/topics/private/partitions/0/records?offset=0', { token: intruder });
+  test("an intruder can create a topic of the same name, separate from the owner's", async () => {
+    expect(
+      (await t.api.post('/v1/topics', { token: intruder, body: { name: 'private' } })).status,
+    ).toBe(201);
+    const mine = await t.api.get('/v1/topics/private/partitions/0/records?offset=0', {
+      token: intruder,
+    });
     expect(mine.body.records).toEqual([]);
     await t.api.delete('/v1/topics/private', { token: intruder });
   });
 
-  test('the owner\'s topic is untouched', async () => {
+  test("the owner's topic is untouched", async () => {
     const topic = await t.api.get('/v1/topics/private', { token: owner });
     expect(topic.body.partitions).toHaveLength(2);
     expect(topic.body.configs['retention.ms']).toBe('604800000');
     const records = [0, 1].map((p) =>
       t.api.get(`/v1/topics/private/partitions/${p}/records?offset=0`, { token: owner }),
     );
-    const values = (await Promise.all(records)).flatMap((r) => r.body.records.map((x: { value: unknown }) => x.value));
+    const values = (await Promise.all(records)).flatMap((r) =>
+      r.body.records.map((x: { value: unknown }) => x.value),
+    );
     expect(values).toEqual(['secret']);
   });
 });

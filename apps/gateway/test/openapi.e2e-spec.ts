@@ -39,7 +39,11 @@ describe('OpenAPI document', () => {
       for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
         if (Number(status) < 400) continue;
         const problem = response.content?.['application/problem+json'];
-        expect({ where, status, examples: Object.keys(problem?.examples ?? {}).length > 0 }).toEqual({
+        expect({
+          where,
+          status,
+          examples: Object.keys(problem?.examples ?? {}).length > 0,
+        }).toEqual({
           where,
           status,
           examples: true,

@@ -8,6 +8,7 @@ import {
   decodeRecordBatchesAsync,
 } from '@tributary/protocol';
 import { type FetchResult, type TopicPartition } from '@tributary/partitions';
+import { Gauge } from 'prom-client';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { oneOf, parseSafeInteger, queryInteger, queryString } from '../http/input';
@@ -78,7 +79,17 @@ export class FetchService {
     @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
     private readonly quotas: QuotaService,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    const parked = this.parked;
+    new Gauge({
+      name: 'tributary_fetch_long_polls',
+      help: 'Long-poll fetches parked, waiting for records',
+      registers: [metrics.registry],
+      collect() {
+        this.set(parked.size);
+      },
+    });
+  }
 
   async fetch(
     auth: TenantPrincipal,
