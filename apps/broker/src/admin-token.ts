@@ -5,6 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
+export const DEFAULT_KEY_FILE = 'default-key';
 
 export interface AdminToken {
   token: string;
@@ -26,14 +27,19 @@ export async function loadAdminToken(
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const token = 'trb_admin_' + randomBytes(32).toString('base64url');
+  await writeSecretFile(file, token);
+  return { token, file, generated: true };
+}
+
+/** Writes a secret readable by the owner only, atomically (temporary file, fsync, rename). */
+export async function writeSecretFile(file: string, secret: string): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await fsp.open(temporary, 'w', 0o600);
   try {
-    await handle.writeFile(token + '\n', 'utf8');
+    await handle.writeFile(secret + '\n', 'utf8');
     await handle.sync();
   } finally {
     await handle.close();
   }
   await fsp.rename(temporary, file);
-  return { token, file, generated: true };
 }

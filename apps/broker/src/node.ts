@@ -6,12 +6,12 @@ import * as fsp from 'node:fs/promises';
 import { type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type Clock, type NodeConfig, systemClock } from '@tributary/common';
-import { MetadataStore } from '@tributary/metadata';
+import { hashSecret, MetadataStore } from '@tributary/metadata';
 import { PartitionManager } from '@tributary/partitions';
 import { DiskFileSystem, lockDataDir, LogManager } from '@tributary/storage';
 import { type Logger } from 'pino';
-import { createGateway, type Gateway } from '../../gateway/src/index';
-import { loadAdminToken } from './admin-token';
+import { createGateway, type Gateway, newKeySecret } from '../../gateway/src/index';
+import { DEFAULT_KEY_FILE, loadAdminToken, writeSecretFile } from './admin-token';
 import { LocalHosting } from './local-hosting';
 
 export interface NodeOptions {
@@ -65,6 +65,11 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     });
     cleanups.push(() => metadata.close());
     logger.info({ metadata: metadata.kind }, 'metadata ready');
+
+    if (admin.generated && metadata.cache.tenants().length === 0) {
+      const file = await createDefaultTenant(metadata, dataDir);
+      logger.info({ path: file }, 'created tenant "default"; its API key is in this file');
+    }
 
     const logs = await LogManager.open({
       dataDir: path.join(dataDir, 'logs'),
@@ -124,6 +129,30 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await unwind();
     throw error;
   }
+}
+
+/**
+ * A fresh node without a configured operator token is someone trying Tributary: give them a
+ * tenant and a key to start with (DATA_DIR/default-key, mode 0600), so the quickstart needs
+ * no administration. The operator can delete it like any tenant.
+ */
+async function createDefaultTenant(metadata: MetadataStore, dataDir: string): Promise<string> {
+  const tenant = await metadata.tenants.create({ name: 'default' });
+  const secret = newKeySecret();
+  await metadata.apiKeys.create({
+    tenantId: tenant.id,
+    name: 'default',
+    secretHash: hashSecret(secret),
+  });
+  await metadata.audit.append({
+    actor: 'node',
+    action: 'tenant.create',
+    target: 'tenant/default',
+    detail: null,
+  });
+  const file = path.join(dataDir, DEFAULT_KEY_FILE);
+  await writeSecretFile(file, secret);
+  return file;
 }
 
 async function hostAllTimed(hosting: LocalHosting, logger: Logger): Promise<number> {

@@ -1,2 +1,3 @@
+export { newKeySecret } from './auth/credentials';
 export { createGateway, type Gateway, type GatewayOptions } from './create-gateway';
 export { type GatewayContext, type TopicHosting } from './gateway-context';
