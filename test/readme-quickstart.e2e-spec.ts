@@ -48,7 +48,7 @@ describe('README quickstart', () => {
     expect(commands.length).toBeGreaterThan(0);
     expect(commands.length).toBeLessThanOrEqual(3);
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port) };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
     for (const name of ['DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'TRIBUTARY_ADMIN_TOKEN', 'HOST'])
       delete env[name];
     const proc = spawn(process.execPath, [distScript('apps/broker/src/main.js')], {
