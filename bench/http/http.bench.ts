@@ -39,7 +39,7 @@ function spawnPinned(
   const [command, ...rest] = hasTaskset
     ? ['taskset', '-c', String(core), process.execPath, ...args]
     : [process.execPath, ...args];
-  return spawn(command!, rest, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(command, rest, { env, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 function firstLine(
@@ -291,7 +291,7 @@ async function main(): Promise<void> {
       row(
         'produce, 1 record/request, 64 conns, acks=all',
         'req/s',
-        singles[durability]!,
+        singles[durability],
         durability,
       );
     }
@@ -312,7 +312,7 @@ async function main(): Promise<void> {
       row(
         'produce, 500 records of 100 B/request, 8 conns, acks=all',
         'records/s',
-        batches[durability]!,
+        batches[durability],
         durability,
       );
     }

@@ -35,9 +35,9 @@ async function startService(dataDir: string): Promise<Service> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const lines = readline.createInterface({ input: proc.stdout! });
+  const lines = readline.createInterface({ input: proc.stdout });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 60_000);
     lines.on('line', (line) => {
