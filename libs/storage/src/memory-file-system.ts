@@ -4,8 +4,22 @@ import { type FileHandle, type FileSystem } from './file-system';
 interface MemoryFile {
   data: Buffer;
   lengthBytes: number;
+  /** Bumped by every change of the content. */
+  version: number;
   /** Content as of the last datasync: what survives `crash()`. */
   durable: Buffer;
+  /** The `version` that `durable` holds. */
+  durableVersion: number;
+}
+
+function memoryFile(data: Buffer): MemoryFile {
+  return {
+    data,
+    lengthBytes: data.length,
+    version: 0,
+    durable: Buffer.from(data),
+    durableVersion: 0,
+  };
 }
 
 function enoent(file: string): NodeJS.ErrnoException {
@@ -20,6 +34,7 @@ class MemoryFileHandle implements FileHandle {
   constructor(
     private readonly fsys: MemoryFileSystem,
     private readonly file: MemoryFile,
+    private readonly path: string,
   ) {}
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -32,19 +47,29 @@ class MemoryFileHandle implements FileHandle {
 
   async writev(buffers: readonly Buffer[], position: number): Promise<void> {
     this.checkOpen();
-    this.fsys.beforeWrite();
+    const held = this.fsys.onWrite?.(this.path);
+    if (held !== undefined) await this.fsys.surviving(held);
     let at = position;
+    this.ensureCapacity(position + buffers.reduce((sum, b) => sum + b.length, 0));
     for (const buffer of buffers) {
-      this.ensureCapacity(at + buffer.length);
       buffer.copy(this.file.data, at);
       at += buffer.length;
     }
     this.file.lengthBytes = Math.max(this.file.lengthBytes, at);
+    this.file.version += 1;
   }
 
+  /** Makes durable what was written before the call; a later write may not be covered. */
   async datasync(): Promise<void> {
     this.checkOpen();
-    this.file.durable = Buffer.from(this.file.data.subarray(0, this.file.lengthBytes));
+    const version = this.file.version;
+    const content = Buffer.from(this.file.data.subarray(0, this.file.lengthBytes));
+    const held = this.fsys.onSync?.(this.path);
+    if (held !== undefined) await this.fsys.surviving(held);
+    // Syncs may overlap: one that finishes late must not bring back an older content.
+    if (version < this.file.durableVersion) return;
+    this.file.durable = content;
+    this.file.durableVersion = version;
   }
 
   async truncate(lengthBytes: number): Promise<void> {
@@ -54,6 +79,7 @@ class MemoryFileHandle implements FileHandle {
       this.file.data.fill(0, this.file.lengthBytes, lengthBytes);
     }
     this.file.lengthBytes = lengthBytes;
+    this.file.version += 1;
   }
 
   async sizeBytes(): Promise<number> {
@@ -84,11 +110,23 @@ class MemoryFileHandle implements FileHandle {
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, MemoryFile>();
   private readonly dirs = new Set<string>(['/']);
-  /** Test hook: called before every write, so a test can inject a failure. */
-  onWrite: (() => void) | undefined;
+  private crashCount = 0;
+  /**
+   * Test hook, called when a handle write starts: it may throw (the write fails) or return a
+   * promise, and the bytes land when it resolves.
+   */
+  onWrite: ((file: string) => void | Promise<void>) | undefined;
+  /**
+   * Test hook, called when a datasync starts: it may throw or return a promise; the content
+   * written before the call becomes durable when it resolves.
+   */
+  onSync: ((file: string) => void | Promise<void>) | undefined;
 
-  beforeWrite(): void {
-    this.onWrite?.();
+  /** Waits for a held write or sync; one still held when the power is cut never happens. */
+  async surviving(held: Promise<void>): Promise<void> {
+    const crashes = this.crashCount;
+    await held;
+    if (this.crashCount !== crashes) throw new Error('EIO: the power was cut during the call');
   }
 
   async open(file: string): Promise<FileHandle> {
@@ -96,10 +134,10 @@ export class MemoryFileSystem implements FileSystem {
     this.requireDir(path.dirname(key));
     let entry = this.files.get(key);
     if (entry === undefined) {
-      entry = { data: Buffer.alloc(0), lengthBytes: 0, durable: Buffer.alloc(0) };
+      entry = memoryFile(Buffer.alloc(0));
       this.files.set(key, entry);
     }
-    return new MemoryFileHandle(this, entry);
+    return new MemoryFileHandle(this, entry, key);
   }
 
   async readFileIfExists(file: string): Promise<Buffer | null> {
@@ -110,8 +148,7 @@ export class MemoryFileSystem implements FileSystem {
   async writeFileAtomic(file: string, data: Buffer): Promise<void> {
     const key = path.resolve(file);
     this.requireDir(path.dirname(key));
-    const copy = Buffer.from(data);
-    this.files.set(key, { data: copy, lengthBytes: copy.length, durable: Buffer.from(copy) });
+    this.files.set(key, memoryFile(Buffer.from(data)));
   }
 
   async createExclusive(file: string, data: Buffer): Promise<boolean> {
@@ -167,6 +204,7 @@ export class MemoryFileSystem implements FileSystem {
 
   /** Simulates a power cut: every file falls back to its last synced content. */
   crash(): void {
+    this.crashCount += 1;
     for (const entry of this.files.values()) {
       entry.data = Buffer.from(entry.durable);
       entry.lengthBytes = entry.durable.length;
@@ -177,6 +215,11 @@ export class MemoryFileSystem implements FileSystem {
   rawFile(file: string): Buffer | undefined {
     const entry = this.files.get(path.resolve(file));
     return entry?.data.subarray(0, entry.lengthBytes);
+  }
+
+  /** Test helper: the bytes of a file that would survive `crash()` now. */
+  durableFile(file: string): Buffer | undefined {
+    return this.files.get(path.resolve(file))?.durable;
   }
 
   private requireDir(dir: string): void {
