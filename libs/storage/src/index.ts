@@ -2,7 +2,7 @@ export { type ScannedBatch } from './batch-scan';
 export { DataDirLockedError, lockDataDir } from './data-dir-lock';
 export { DiskFileSystem } from './disk-file-system';
 export { type FileHandle, type FileSystem } from './file-system';
-export { GroupCommitAppender } from './group-commit-appender';
+export { GroupCommitAppender, type GroupSink } from './group-commit-appender';
 export { HandlePool } from './handle-pool';
 export { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 export { checkLogConfig, DEFAULT_LOG_CONFIG, type Durability, type LogConfig } from './log-config';

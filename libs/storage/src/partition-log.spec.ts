@@ -364,35 +364,3 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
     await log.close();
   });
 });
-
-describe('PartitionLog after a simulated power cut (in-memory file system)', () => {
-  it('keeps every fsync-acknowledged record and drops only unsynced bytes', async () => {
-    const fs = new MemoryFileSystem();
-    const pool = new HandlePool(fs, 16);
-    const config = { ...DEFAULT_LOG_CONFIG, segmentBytes: 500 };
-    const log = await PartitionLog.open({ dir: '/d/p-0', fs, pool, config });
-    const acked: number[] = [];
-    for (let i = 0; i < 25; i++) acked.push((await log.append(batch([`v${i}`]))).baseOffset);
-    // Writes that never got their fdatasync: the appender is blocked mid-write by a crash.
-    fs.onWrite = () => {
-      fs.onWrite = undefined;
-      fs.crash();
-      throw new Error('power cut');
-    };
-    await log.append(batch(['lost'])).catch(() => undefined);
-    await pool.closeAll();
-    const pool2 = new HandlePool(fs, 16);
-    const reopened = await PartitionLog.open({ dir: '/d/p-0', fs, pool: pool2, config });
-    const all: string[] = [];
-    let offset = 0;
-    while (offset < reopened.highWatermark) {
-      const read = await reopened.read(offset, 1 << 20);
-      for (const b of decodeRecordBatches(read.records))
-        for (const r of b.records) all.push(`${r.offset}:${r.value?.toString()}`);
-      offset = read.nextOffset;
-    }
-    expect(all.slice(0, 25)).toEqual(acked.map((o, i) => `${o}:v${i}`));
-    expect(all.some((v) => v.endsWith(':lost'))).toBe(false);
-    await reopened.close();
-  });
-});

@@ -80,7 +80,15 @@ export class PartitionLog {
     this.durableEnd = this.logEnd;
     this.hw = this.followEnd ? this.logEnd : loaded.highWatermark;
     this.leaderEpoch = Math.max(0, epochCache.latest()?.epoch ?? 0);
-    this.appender = new GroupCommitAppender((batches) => this.writeGroup(batches), {
+    const sink = {
+      write: (batches: readonly StampedBatch[]) => this.writeGroup(batches),
+      // Only the active segment can hold unsynced bytes: roll() syncs the old one before it
+      // makes a new one active.
+      sync: () => this.segments.active().sync(),
+      acknowledge: (batches: readonly StampedBatch[], durable: boolean) =>
+        this.acknowledge(batches, durable),
+    };
+    this.appender = new GroupCommitAppender(sink, {
       pendingBytesMax: options.pendingAppendBytesMax ?? LIMITS.pendingAppendBytesMax,
       groupBytesMax: LIMITS.groupCommitBytesMax,
     });
@@ -180,38 +188,36 @@ export class PartitionLog {
     return { baseOffset, lastOffset, maxTimestamp: header.maxTimestamp };
   }
 
-  /** Writes one group (called serially by the appender). */
-  private async writeGroup(batches: StampedBatch[]): Promise<void> {
+  /** Writes one group (called serially by the appender, which syncs and acknowledges it). */
+  private async writeGroup(batches: readonly StampedBatch[]): Promise<{ needsSync: boolean }> {
     if (this.epochDirty) {
       this.epochDirty = false;
       await this.epochCache.checkpoint();
     }
-    const touched = new Set<LogSegment>();
     let run: StampedBatch[] = [];
     let segment = this.segments.active();
     for (const batch of batches) {
       if (this.shouldRoll(segment, batch)) {
         await segment.append(run);
-        touched.add(segment);
         run = [];
         segment = await this.roll(batch.baseOffset);
       }
       run.push(batch);
     }
     await segment.append(run);
-    touched.add(segment);
     const last = batches[batches.length - 1]!;
     assert(segment.nextOffset === last.lastOffset + 1, 'log end does not match the last batch');
     this.logEnd = last.lastOffset + 1;
-    if (this.config.durability === 'fsync') {
-      await Promise.all([...touched].map((s) => s.sync()));
-      this.durableEnd = this.logEnd;
-    }
-    if (this.followEnd) {
-      this.advanceHighWatermark(this.config.durability === 'fsync' ? this.durableEnd : this.logEnd);
-    } else {
-      this.notify();
-    }
+    return { needsSync: this.config.durability === 'fsync' };
+  }
+
+  /** A group is written and, when `durable`, synced: move the durable end and the HW. */
+  private acknowledge(batches: readonly StampedBatch[], durable: boolean): void {
+    const end = batches[batches.length - 1]!.lastOffset + 1;
+    assert(end <= this.logEnd, () => `acknowledged ${end} past the log end ${this.logEnd}`);
+    if (durable) this.durableEnd = Math.max(this.durableEnd, end);
+    if (this.followEnd) this.advanceHighWatermark(end);
+    else this.notify();
   }
 
   private shouldRoll(segment: LogSegment, batch: StampedBatch): boolean {
