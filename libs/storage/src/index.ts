@@ -1,3 +1,4 @@
+export { type AppendOptions } from './append-check';
 export { type ScannedBatch } from './batch-scan';
 export { DataDirLockedError, lockDataDir } from './data-dir-lock';
 export { DiskFileSystem } from './disk-file-system';

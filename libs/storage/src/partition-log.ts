@@ -4,7 +4,8 @@
 // delete-records. Everything that changes files runs serially through the appender.
 import * as path from 'node:path';
 import { assert, BrokerError, type Clock, LIMITS, systemClock } from '@tributary/common';
-import { assignBatchOffsets, readBatchHeader, validateBatch } from '@tributary/protocol';
+import { assignBatchOffsets } from '@tributary/protocol';
+import { type AppendOptions, checkAppendBatch } from './append-check';
 import { type FileSystem } from './file-system';
 import { GroupCommitAppender } from './group-commit-appender';
 import { type HandlePool } from './handle-pool';
@@ -149,28 +150,19 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one RecordBatch: checks it (size, magic, CRC, count), assigns its offsets and leader
-   * epoch in place (`batch` is modified), and resolves once it is written and, with `fsync`
-   * durability, synced. Offsets are assigned at call time, so they follow call order.
+   * Appends one RecordBatch: checks it (size, framing, count, and the CRC unless
+   * `options.crcVerified`), assigns its offsets and leader epoch in place (`batch` is
+   * modified), and resolves once it is written and, with `fsync` durability, synced. Offsets
+   * are assigned at call time, so they follow call order.
    */
-  async append(batch: Buffer, leaderEpoch: number = this.leaderEpoch): Promise<AppendResult> {
+  async append(
+    batch: Buffer,
+    leaderEpoch: number = this.leaderEpoch,
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
     // Everything up to the first await runs synchronously, so offsets follow call order.
     if (this.closed) throw new BrokerError('STORAGE_ERROR', 'log is closed');
-    if (batch.length > this.config.maxMessageBytes) {
-      throw new BrokerError(
-        'MESSAGE_TOO_LARGE',
-        `batch of ${batch.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
-      );
-    }
-    const check = validateBatch(batch, 0, this.config.maxMessageBytes);
-    if (!check.ok || check.sizeBytes !== batch.length) {
-      const problem = check.ok ? 'trailing bytes after the batch' : check.problem;
-      throw new BrokerError('CORRUPT_RECORD', `invalid record batch: ${problem}`);
-    }
-    const header = readBatchHeader(batch);
-    if (header.recordCount === 0) {
-      throw new BrokerError('INVALID_RECORD', 'a batch must hold at least one record');
-    }
+    const header = checkAppendBatch(batch, this.config.maxMessageBytes, options);
     this.appender.checkCapacity(batch.length);
     const baseOffset = this.nextOffsetToAssign;
     const lastOffset = baseOffset + header.lastOffsetDelta;
