@@ -235,7 +235,7 @@ function method(m: Measurements): string[] {
       'no compression.',
     `- A cell run: fresh \`LogManager\` + \`PartitionLog\` (default config but the durability; ` +
       `\`flushIntervalMs: null\`), N appenders each awaiting its own \`append\` of a pre-encoded ` +
-      `batch (its own copy) until ${num(a.bytesMax / MiB)} MiB or ${num(a.durationMs / 1000, 1)} s ` +
+      `batch (its own copy; \`crcVerified: true\`, as for batches the gateway encodes) until ${num(a.bytesMax / MiB)} MiB or ${num(a.durationMs / 1000, 1)} s ` +
       `(whichever first; in-flight appends finish). \`pendingAppendBytesMax\` raised to ` +
       `${num(a.pendingAppendBytesMax / MiB)} MiB: at the default 64 MiB, 100 appenders of ~1 MB ` +
       'batches get BACKPRESSURE. Latency: `process.hrtime` around each append (queueing included).',
