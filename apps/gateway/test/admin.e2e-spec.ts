@@ -235,6 +235,26 @@ describe.each(TEST_DATABASE_KINDS)('administration over HTTP (%s)', (kind) => {
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(2);
   });
 
+  test('the fetch byte-rate and storage quotas answer 429', async () => {
+    const key = await t.tenant('capped', { fetchBytesPerSec: 500, maxStorageBytes: 5000 });
+    await t.api.post('/v1/topics', { token: key, body: { name: 'capped' } });
+    const big = { records: [{ value: 'y'.repeat(3000) }] };
+    expect((await t.api.post('/v1/topics/capped/records', { token: key, body: big })).status).toBe(
+      200,
+    );
+    expect((await t.api.post('/v1/topics/capped/records', { token: key, body: big })).status).toBe(
+      200,
+    );
+    const full = await t.api.post('/v1/topics/capped/records', { token: key, body: big });
+    expect(full.status).toBe(429);
+    expect(full.body.detail).toContain('storage quota');
+    const read = '/v1/topics/capped/partitions/0/records?offset=0';
+    expect((await t.api.get(read, { token: key })).status).toBe(200);
+    const throttled = await t.api.get(read, { token: key });
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
   test('deleting a tenant removes its topics from disk', async () => {
     const key = await t.tenant('doomed');
     await t.api.post('/v1/topics', { token: key, body: { name: 'data', partitions: 2 } });
