@@ -1,16 +1,8 @@
 // Produce and fetch over real HTTP, against Postgres and embedded PGlite.
 import { TEST_DATABASE_KINDS } from '@tributary/metadata';
 import { partitionForKey } from '@tributary/protocol';
+import { createKafkajsPartitioner } from '../../../test/support/kafkajs';
 import { type TestNode, startTestNode } from './harness';
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-const createKafkajsPartitioner =
-  require('kafkajs/src/producer/partitioners/default') as () => (args: {
-    topic: string;
-    partitionMetadata: Array<{ partitionId: number; leader: number }>;
-    message: { key: Buffer };
-  }) => number;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 describe.each(TEST_DATABASE_KINDS)('records over HTTP (%s)', (kind) => {
   let t: TestNode;

@@ -1,19 +1,6 @@
 import { murmur2, partitionForKey, toPositive } from './murmur2';
+import { createKafkajsPartitioner, kafkajsMurmur2 } from '../../../test/support/kafkajs';
 import { seededRandom, testSeed } from '../../../test/support/random';
-
-// kafkajs ships its Java-compatible murmur2 and default partitioner as plain CommonJS modules
-// without types; we load them by path and describe the one call we make.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (
-  key: Buffer,
-) => number;
-const createKafkajsPartitioner =
-  require('kafkajs/src/producer/partitioners/default') as () => (args: {
-    topic: string;
-    partitionMetadata: Array<{ partitionId: number; leader: number }>;
-    message: { key: Buffer };
-  }) => number;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 const SEED = testSeed();
 
