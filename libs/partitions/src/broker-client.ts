@@ -10,6 +10,8 @@ export interface ProduceRequest extends TopicPartition {
   batch: Buffer;
   acks: Acks;
   timeoutMs: number;
+  /** The batch was encoded in this process (its CRC is right by construction). */
+  crcVerified?: boolean;
 }
 
 export interface ProduceResult {

@@ -105,7 +105,9 @@ export class PartitionManager implements BrokerClient {
 
   async produce(request: ProduceRequest): Promise<ProduceResult> {
     const hosted = this.get(request);
-    const appended = await hosted.log.append(request.batch, hosted.leaderEpoch);
+    const appended = await hosted.log.append(request.batch, hosted.leaderEpoch, {
+      crcVerified: request.crcVerified === true,
+    });
     if (request.acks === -1) {
       await this.awaitHighWatermark(hosted, appended.lastOffset + 1, request.timeoutMs);
     }

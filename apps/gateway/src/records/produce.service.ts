@@ -90,7 +90,13 @@ export class ProduceService {
     const timeoutMs = LIMITS.produceTimeoutMs;
     const tp = (partition: number) => ({ tenantId: topic.tenantId, topicId: topic.id, partition });
     const writes = batches.map((b) =>
-      this.ctx.broker.produce({ ...tp(b.partition), batch: b.batch, acks, timeoutMs }),
+      this.ctx.broker.produce({
+        ...tp(b.partition),
+        batch: b.batch,
+        acks,
+        timeoutMs,
+        crcVerified: true,
+      }),
     );
     const labels = { tenant: auth.tenant.name, topic: topic.name };
     this.metrics.produceRecords.inc(labels, records.length);
