@@ -1,7 +1,12 @@
 // Tenants and their keys, for the operator. Every change is written to the audit log.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError } from '@tributary/common';
-import { hashSecret, type JsonValue, type Tenant } from '@tributary/metadata';
+import {
+  type ApiKeyPermission,
+  hashSecret,
+  type JsonValue,
+  type Tenant,
+} from '@tributary/metadata';
 import { newKeySecret } from '../auth/credentials';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, objectBody, onlyFields } from '../http/input';
@@ -73,7 +78,8 @@ export class TenantsService {
       secretHash: hashSecret(secret),
       ...(input.permissions === undefined
         ? {}
-        : { permissions: input.permissions as CreatedKeyDto['permissions'] as never }),
+        : // checked by the repository, which refuses anything but a list of permissions
+          { permissions: input.permissions as readonly ApiKeyPermission[] }),
     });
     await this.audit('key.create', tenant, { keyId: key.id, name: key.name });
     return { ...keyView(key), key: secret };
