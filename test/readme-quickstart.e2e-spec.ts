@@ -1,14 +1,13 @@
 // The README's quickstart works as written: the service started as `npm start` does (in a
 // fresh directory, default DATA_DIR), then the README's curl commands run one by one in bash.
 // Only the port is changed, so the test does not depend on 8080 being free.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { distScript } from './support/dist';
+import { startService } from './support/service-process';
 
 function quickstartCommands(): string[] {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
@@ -51,20 +50,8 @@ describe('README quickstart', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
     for (const name of ['DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'TRIBUTARY_ADMIN_TOKEN', 'HOST'])
       delete env[name];
-    const proc = spawn(process.execPath, [distScript('apps/broker/src/main.js')], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    const service = await startService(env, cwd);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const lines = readline.createInterface({ input: proc.stdout });
-        lines.on('line', (line) => {
-          if ((JSON.parse(line) as { msg?: string }).msg === 'tributary is ready') resolve();
-        });
-        void exited.then(() => reject(new Error('the service exited before it was ready')));
-      });
       let last = '';
       for (const command of commands)
         last = await bash(command.replaceAll('localhost:8080', `127.0.0.1:${port}`), cwd);
@@ -82,8 +69,8 @@ describe('README quickstart', () => {
       expect(answer.nextOffset).toBe(1);
       expect((await fsp.stat(path.join(cwd, 'data', 'default-key'))).mode & 0o777).toBe(0o600);
     } finally {
-      proc.kill('SIGTERM');
-      await exited;
+      service.proc.kill('SIGTERM');
+      await service.exited;
     }
   }, 90_000);
 });

@@ -1,13 +1,11 @@
 // SIGKILL the service process (`node dist/apps/broker/src/main.js`, standalone, embedded
 // metadata) while clients produce with acks=all, restart it, and check that every acknowledged
 // record is at its acknowledged offset and that the log holds nothing that was never sent.
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { distScript } from '../support/dist';
 import { seededRandom, testSeed } from '../support/random';
+import { type ServiceProcess, startService } from '../support/service-process';
 
 const ROUNDS = 5;
 const CLIENTS = 8;
@@ -15,41 +13,16 @@ const PARTITIONS = 3;
 const ADMIN = 'crash-test-operator-token';
 const seed = testSeed();
 
-interface Service {
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-async function startService(dataDir: string): Promise<Service> {
-  const proc = spawn(process.execPath, [distScript('apps/broker/src/main.js')], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      TRIBUTARY_ADMIN_TOKEN: ADMIN,
-      DATABASE_URL: '',
-      REDIS_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startNode(dataDir: string): Promise<ServiceProcess> {
+  return startService({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TRIBUTARY_ADMIN_TOKEN: ADMIN,
+    DATABASE_URL: '',
+    REDIS_URL: '',
   });
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const lines = readline.createInterface({ input: proc.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 60_000);
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'tributary is ready' && entry.url !== undefined) {
-        clearTimeout(timer);
-        resolve(entry.url);
-      }
-    });
-    void exited.then(() => reject(new Error(`service exited: ${stderr}`)));
-  });
-  return { proc, url, exited };
 }
 
 async function call(url: string, method: string, route: string, token: string, body?: unknown) {
@@ -82,7 +55,7 @@ describe(`service crash test (seed ${seed})`, () => {
     const random = seededRandom(seed);
     const sent = new Set<string>();
     const acked = new Map<string, string>(); // "partition:offset" -> value
-    let service = await startService(dataDir);
+    let service = await startNode(dataDir);
     await call(service.url, 'POST', '/v1/admin/tenants', ADMIN, { name: 'crash' });
     const key = (
       await call(service.url, 'POST', '/v1/admin/tenants/crash/keys', ADMIN, { name: 'k' })
@@ -97,7 +70,12 @@ describe(`service crash test (seed ${seed})`, () => {
     ).toBe(201);
 
     for (let round = 0; round < ROUNDS; round++) {
-      if (round > 0) service = await startService(dataDir);
+      if (round > 0) service = await startNode(dataDir);
+      // The kill comes after a random number of acknowledged requests, with more in flight.
+      const killAfterAcks = 20 + Math.floor(random() * 200);
+      let acksThisRound = 0;
+      let killed!: () => void;
+      const killTime = new Promise<void>((resolve) => (killed = resolve));
       let stop = false;
       const clients = Array.from({ length: CLIENTS }, async (_, client) => {
         for (let seq = 0; !stop; seq++) {
@@ -116,17 +94,17 @@ describe(`service crash test (seed ${seed})`, () => {
           answer.body.offsets.forEach((o: { partition: number; offset: number }, i: number) =>
             acked.set(`${o.partition}:${o.offset}`, values[i]!),
           );
+          if (++acksThisRound === killAfterAcks) killed();
         }
       });
-      const delayMs = 100 + Math.floor(random() * 300);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await killTime;
       service.proc.kill('SIGKILL');
       await service.exited;
       stop = true;
       await Promise.all(clients);
     }
 
-    service = await startService(dataDir);
+    service = await startNode(dataDir);
     try {
       const stored = new Map<string, string>();
       for (let partition = 0; partition < PARTITIONS; partition++) {

@@ -57,19 +57,21 @@ describe(`storage crash test (seed ${seed})`, () => {
       proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const lines = readline.createInterface({ input: proc.stdout });
       const done = finished(proc, lines, 30_000);
-      // Most rounds kill while appends are in flight; some kill during start-up and recovery.
+      // Most rounds kill while appends are in flight, after a random number of acknowledged
+      // batches; some kill at a random moment of start-up and recovery, where no line marks
+      // the moment (the delay is the experiment's variable, not a wait for an event).
       const duringStartup = random() < 0.2;
-      const delayMs = Math.floor(random() * (duringStartup ? 60 : 120)) + 1;
+      const startupKillMs = Math.floor(random() * 60) + 1;
+      const killAfterAcks = Math.floor(random() * 40) + 1;
+      let acksThisRound = 0;
       let timer: NodeJS.Timeout | undefined;
       const kill = () => proc.kill('SIGKILL');
-      if (duringStartup) timer = setTimeout(kill, delayMs);
+      if (duringStartup) timer = setTimeout(kill, startupKillMs);
       lines.on('line', (line) => {
         const [kind, a, b, list] = line.split(' ');
-        if (kind === 'ready' && !duringStartup) {
-          killsAfterReady += 1;
-          timer = setTimeout(kill, delayMs);
-        }
+        if (kind === 'ready' && !duringStartup) killsAfterReady += 1;
         if (kind !== 'ack') return;
+        if (!duringStartup && ++acksThisRound === killAfterAcks) kill();
         const values = list!.split(',');
         const base = Number(a);
         expect(Number(b) - base + 1).toBe(values.length);

@@ -1,0 +1,40 @@
+// The service as `npm start` runs it (dist/apps/broker/src/main.js) in a child process, for
+// cross-process tests: started with the given environment, ready when it logs its URL.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import * as readline from 'node:readline';
+import { distScript } from './dist';
+
+export interface ServiceProcess {
+  proc: ChildProcessWithoutNullStreams;
+  /** The URL the service logged when it was ready. */
+  url: string;
+  exited: Promise<void>;
+}
+
+/** Starts the service; resolves once it is ready, fails if it exits first or takes 60 s. */
+export async function startService(env: NodeJS.ProcessEnv, cwd?: string): Promise<ServiceProcess> {
+  const proc = spawn(process.execPath, [distScript('apps/broker/src/main.js')], {
+    env,
+    ...(cwd === undefined ? {} : { cwd }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const lines = readline.createInterface({ input: proc.stdout });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 60_000);
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'tributary is ready' && entry.url !== undefined) {
+        clearTimeout(timer);
+        resolve(entry.url);
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`service exited before it was ready: ${stderr}`));
+    });
+  });
+  return { proc, url, exited };
+}
