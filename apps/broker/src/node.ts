@@ -93,7 +93,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         adminToken: admin.token,
         clock,
         logger,
-        readiness: async () => ({ storage: true }),
+        readiness: async () => ({ storage: await writable(logs.dataDir) }),
       },
       options.onFatal === undefined ? {} : { onFatal: options.onFatal },
     );
@@ -153,6 +153,18 @@ async function createDefaultTenant(metadata: MetadataStore, dataDir: string): Pr
   const file = path.join(dataDir, DEFAULT_KEY_FILE);
   await writeSecretFile(file, secret);
   return file;
+}
+
+/** Storage is ready while a file can be written in the log directory (a probe, removed). */
+async function writable(dir: string): Promise<boolean> {
+  const probe = path.join(dir, '.ready-probe');
+  try {
+    await fsp.writeFile(probe, '');
+    await fsp.rm(probe);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function hostAllTimed(hosting: LocalHosting, logger: Logger): Promise<number> {

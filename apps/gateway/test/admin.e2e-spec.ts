@@ -275,6 +275,22 @@ describe.each(TEST_DATABASE_KINDS)('administration over HTTP (%s)', (kind) => {
     expect(await exists(path.join(t.dataDir, 'logs'))).toBe(true);
   });
 
+  test('readyz answers 503 while the log directory cannot be written', async () => {
+    const logs = logDir(t.dataDir);
+    await fsp.rename(logs, `${logs}.away`);
+    try {
+      const down = await t.api.get('/readyz');
+      expect(down.status).toBe(503);
+      expect(down.body).toEqual({
+        status: 'not ready',
+        checks: { metadata: true, storage: false },
+      });
+    } finally {
+      await fsp.rename(`${logs}.away`, logs);
+    }
+    expect((await t.api.get('/readyz')).status).toBe(200);
+  });
+
   test('service routes: healthz, readyz, metrics, docs and openapi.json', async () => {
     expect((await t.api.get('/healthz')).body).toEqual({ status: 'ok' });
     expect((await t.api.get('/readyz')).body).toEqual({

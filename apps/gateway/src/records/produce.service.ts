@@ -2,7 +2,7 @@
 // the requested acks -> offsets in request order. Everything is validated before anything is
 // written; with an Idempotency-Key a repeated request gets the first answer back.
 import { Inject, Injectable } from '@nestjs/common';
-import { BrokerError, LIMITS, resolveTopicConfig } from '@tributary/common';
+import { BrokerError, LIMITS } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
 import { type Acks, type ProduceResult } from '@tributary/partitions';
 import { encodeRecordBatch } from '@tributary/protocol';
@@ -11,7 +11,7 @@ import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, isObject, oneOf } from '../http/input';
 import { GatewayMetrics } from '../ops/gateway-metrics';
-import { findTopic } from '../topics/topic-access';
+import { findTopic, topicConfig } from '../topics/topic-access';
 import { Idempotency } from './idempotency';
 import { Partitioner } from './partitioner';
 import { QuotaService } from './quotas';
@@ -80,7 +80,7 @@ export class ProduceService {
   ): Promise<ProduceAnswer> {
     const records = this.parseRecords(input);
     const partitions = this.partitioner.assign(topic.id, topic.partitionCount, records);
-    const config = resolveTopicConfig(topic.configs);
+    const config = topicConfig(topic);
     const batches = this.encode(records, partitions, config['max.message.bytes']);
     if (acks === -1) this.checkInSyncReplicas(topic, batches, config['min.insync.replicas']);
     this.quotas.check(auth.tenant, 'produce');

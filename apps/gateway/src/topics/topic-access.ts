@@ -1,7 +1,7 @@
 // Finding a tenant's topic for a caller: the permission is checked first (so a key without
 // rights learns nothing), then the name is looked up in the cache within the caller's tenant
 // only (another tenant's topic is as missing as one that never existed).
-import { BrokerError } from '@tributary/common';
+import { BrokerError, resolveTopicConfig, type TopicConfig } from '@tributary/common';
 import { type MetadataCache, type PermissionOperation, type Topic } from '@tributary/metadata';
 import { type TopicPartition } from '@tributary/partitions';
 import { allowsAny, authorize } from '../auth/permissions';
@@ -32,4 +32,19 @@ export function topicPartition(topic: Topic, partition: number): TopicPartition 
     );
   }
   return { tenantId: topic.tenantId, topicId: topic.id, partition };
+}
+
+/**
+ * The topic's settings in effect, parsed once per version of the topic: the cache replaces a
+ * topic's (frozen) object on every change, so the object is the key.
+ */
+const configs = new WeakMap<Topic, TopicConfig>();
+
+export function topicConfig(topic: Topic): TopicConfig {
+  let config = configs.get(topic);
+  if (config === undefined) {
+    config = resolveTopicConfig(topic.configs);
+    configs.set(topic, config);
+  }
+  return config;
 }

@@ -2,13 +2,7 @@
 // delete-records. Metadata changes go to the store; the hosting side then opens, reconfigures
 // or removes the partition logs.
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  BrokerError,
-  resolveTopicConfig,
-  TOPIC_CONFIG_NAMES,
-  type TopicConfig,
-  validateTopicConfigs,
-} from '@tributary/common';
+import { BrokerError, TOPIC_CONFIG_NAMES, validateTopicConfigs } from '@tributary/common';
 import { type JsonValue, type Topic, type TopicWithPartitions } from '@tributary/metadata';
 import { type OffsetSpec } from '@tributary/partitions';
 import { allowsAny, authorize } from '../auth/permissions';
@@ -16,7 +10,7 @@ import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, isObject, objectBody, onlyFields, parseSafeInteger } from '../http/input';
 import { quotaExceeded } from '../records/quotas';
-import { findTopic, topicPartition } from './topic-access';
+import { findTopic, topicConfig, topicPartition } from './topic-access';
 import {
   type DeleteRecordsResultDto,
   type OffsetDto,
@@ -171,7 +165,7 @@ export class TopicsService {
   }
 
   private describeTopic({ topic, partitions }: TopicWithPartitions): TopicDto {
-    const config: TopicConfig = resolveTopicConfig(topic.configs);
+    const config = topicConfig(topic);
     return {
       name: topic.name,
       replicationFactor: topic.replicationFactor,
