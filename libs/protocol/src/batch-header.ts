@@ -107,13 +107,15 @@ export type BatchProblem =
 
 /**
  * Checks the batch at `pos` without decoding its records: enough bytes, sane length, magic 2,
- * CRC32C. Returns the batch size in bytes, or the problem found. Used on every batch read from
- * disk and on every batch accepted for append.
+ * counts, CRC32C. Returns the batch size in bytes, or the problem found. Used on every batch
+ * read from disk and on every batch accepted for append. `checkCrc: false` skips the hash for
+ * a batch whose CRC its caller has just computed or checked (the framing is still checked).
  */
 export function validateBatch(
   buf: Buffer,
   pos: number,
   sizeBytesMax: number,
+  { checkCrc = true }: { checkCrc?: boolean } = {},
 ): { ok: true; sizeBytes: number } | { ok: false; problem: BatchProblem } {
   const available = buf.length - pos;
   if (available < BATCH_HEADER_BYTES) return { ok: false, problem: 'short-header' };
@@ -129,7 +131,7 @@ export function validateBatch(
   if (count < 0 || lastOffsetDelta < 0 || (count > 0 && lastOffsetDelta < count - 1)) {
     return { ok: false, problem: 'bad-count' };
   }
-  if (computeBatchCrc(buf, pos, sizeBytes) !== buf.readUInt32BE(pos + OFFSET_CRC)) {
+  if (checkCrc && computeBatchCrc(buf, pos, sizeBytes) !== buf.readUInt32BE(pos + OFFSET_CRC)) {
     return { ok: false, problem: 'bad-crc' };
   }
   return { ok: true, sizeBytes };

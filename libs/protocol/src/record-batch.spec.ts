@@ -607,3 +607,22 @@ describe('several batches in one buffer', () => {
     expect(isBrokerError(caught, 'CORRUPT_RECORD')).toBe(true);
   });
 });
+
+describe('validateBatch with checkCrc: false', () => {
+  test('skips only the CRC: a bad CRC passes, bad framing still fails', () => {
+    const bytes = encodeRecordBatch([{ value: Buffer.from('v') }], { defaultTimestampMs: 1 });
+    const badCrc = Buffer.from(bytes);
+    badCrc[badCrc.length - 1] ^= 0xff; // a record byte, covered by the CRC
+    expect(validateBatch(badCrc, 0, 1 << 20)).toEqual({ ok: false, problem: 'bad-crc' });
+    expect(validateBatch(badCrc, 0, 1 << 20, { checkCrc: false })).toEqual({
+      ok: true,
+      sizeBytes: bytes.length,
+    });
+    const badMagic = Buffer.from(bytes);
+    badMagic[16] = 1; // magic
+    expect(validateBatch(badMagic, 0, 1 << 20, { checkCrc: false })).toEqual({
+      ok: false,
+      problem: 'bad-magic',
+    });
+  });
+});
