@@ -9,7 +9,11 @@ export interface NodeConfig {
   databaseUrl: string | undefined;
   /** Unset: in-process coordination. */
   redisUrl: string | undefined;
+  /** Put before every Redis key, so that several deployments can share one Redis. */
+  redisKeyPrefix: string;
   adminToken: string | undefined;
+  /** Origins allowed to open WebSockets from a browser (TRIBUTARY_ALLOWED_ORIGINS, comma-separated). */
+  allowedOrigins: string[];
   nodeId: number;
   rpcPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -23,6 +27,37 @@ export class ConfigError extends Error {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
+}
+
+function origins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(trimmed);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.origin !== trimmed) {
+      throw new ConfigError(
+        'TRIBUTARY_ALLOWED_ORIGINS',
+        `${JSON.stringify(trimmed)} is not an origin like https://app.example.com`,
+      );
+    }
+    return trimmed;
+  });
+}
+
+function redisKeyPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'tributary:';
+  if (!/^[\w.:-]{1,64}$/.test(raw)) {
+    throw new ConfigError(
+      'TRIBUTARY_REDIS_PREFIX',
+      'must be 1-64 characters of letters, digits, _ . : -',
+    );
+  }
+  return raw;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -79,7 +114,9 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     dataDir,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: redisKeyPrefix(env.TRIBUTARY_REDIS_PREFIX),
     adminToken: adminToken === '' ? undefined : adminToken,
+    allowedOrigins: origins(env.TRIBUTARY_ALLOWED_ORIGINS),
     nodeId: Number(nodeIdRaw),
     rpcPort: port(env, 'TRIBUTARY_RPC_PORT', 9092),
     logLevel: logLevel as NodeConfig['logLevel'],

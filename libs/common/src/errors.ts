@@ -38,6 +38,12 @@ export const ERRORS = {
     retriable: false,
     title: 'Stale member epoch',
   },
+  GROUP_MAX_SIZE_REACHED: {
+    status: 409,
+    kafkaCode: 81,
+    retriable: true,
+    title: 'Group is full',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     kafkaCode: -1,

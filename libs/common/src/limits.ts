@@ -40,6 +40,32 @@ export const LIMITS = {
   fetchWaitMsMax: 30_000,
   /** How long a produce answer is remembered under its Idempotency-Key. */
   idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  /** Consumer groups: members of one group, and the session timeout's default and bounds. */
+  groupMembersMax: 1_000,
+  sessionTimeoutMsDefault: 30_000,
+  sessionTimeoutMsMin: 1_000,
+  sessionTimeoutMsMax: 300_000,
+  /** Topic names a member may list in its subscription, and a pattern's length. */
+  subscriptionTopicsMax: 1_000,
+  topicPatternLengthMax: 255,
+  /** WebSocket: largest client frame (bigger: closed with 1009). */
+  wsFrameBytesMax: 1024 * 1024,
+  /** WebSocket: bytes sent but not yet taken by the network before pushes pause... */
+  wsBufferedBytesHigh: 1024 * 1024,
+  /** ...and past which, or after wsStallTimeoutMs paused, the connection is closed (1013). */
+  wsBufferedBytesCap: 8 * 1024 * 1024,
+  wsStallTimeoutMs: 30_000,
+  /** WebSocket: bytes of records in one pushed frame. */
+  wsPushBytesMax: 256 * 1024,
+  wsSubscriptionsMax: 64,
+  /** WebSocket: client operations (produce, commit) in progress at once per connection. */
+  wsOperationsInFlightMax: 64,
+  wsConnectionsMax: 10_000,
+  wsPingIntervalMs: 30_000,
+  /** WebSocket: a connection with no subscription and no frame for this long is closed. */
+  wsIdleTimeoutMs: 10 * 60 * 1000,
+  /** Lifetime of a single-use WebSocket ticket. */
+  wsTicketTtlMs: 60_000,
   /** Concurrent HTTP requests in flight per node before new ones get 503. */
   requestsInFlightMax: 10_000,
 } as const;

@@ -63,3 +63,4 @@ export {
   testDatabaseUrl,
   type TestStore,
 } from './test-databases';
+export { checkGroupId } from './validation';

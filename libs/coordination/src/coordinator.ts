@@ -1,0 +1,104 @@
+// Where consumer-group membership, assignment and positions live (DESIGN.md, "Where state
+// lives"): Redis in a cluster, this process when REDIS_URL is unset. Nothing here is the only
+// copy of anything durable: committed offsets are in the metadata store, and a lost group is
+// rebuilt by its members joining again.
+//
+// One group is three pieces of state, read together in one round trip:
+// - the group document (an opaque string, JSON written by the group coordinator) with a version
+//   that every write raises; writes are compare-and-set on that version, so two gateway
+//   processes changing one group at once never lose either change;
+// - the liveness map, memberId -> session deadline (ms since the epoch), written by every
+//   member call without touching the document, so heartbeats do not conflict with each other;
+// - the positions map, "topicId:partition" -> next offset to deliver, written by polls, fenced
+//   by the document version the poll read (a poll that raced an assignment change writes
+//   nothing).
+// Every key is prefixed by the tenant.
+
+export interface GroupSnapshot {
+  /** 0 when the group has no document. */
+  version: number;
+  /** The group document, or null when there is none. */
+  document: string | null;
+  liveness: Map<string, number>;
+  positions: Map<string, number>;
+}
+
+export interface GroupWrite {
+  /** The new document; null deletes the group's document, liveness and positions together. */
+  document: string | null;
+  /** Liveness entries to set (memberId -> session deadline ms). */
+  setLiveness?: ReadonlyMap<string, number>;
+  /** Liveness entries to remove. */
+  deleteLiveness?: readonly string[];
+  /** Position entries to remove ("topicId:partition"). */
+  deletePositions?: readonly string[];
+}
+
+export type Unsubscribe = () => void;
+
+export interface Coordinator {
+  readonly kind: 'redis' | 'in-process';
+
+  /** The group's document, liveness and positions, read atomically. */
+  readGroup(tenantId: string, groupId: string): Promise<GroupSnapshot>;
+
+  /**
+   * Applies `write` atomically if the document's version is still `expectedVersion` (0: no
+   * document yet). Returns the new version (expectedVersion + 1, or 0 after a delete), or null
+   * when the version moved (the caller reads again and retries).
+   */
+  writeGroup(
+    tenantId: string,
+    groupId: string,
+    expectedVersion: number,
+    write: GroupWrite,
+  ): Promise<number | null>;
+
+  /** Sets one member's session deadline (a heartbeat); no version check, no version change. */
+  touchMember(
+    tenantId: string,
+    groupId: string,
+    memberId: string,
+    deadlineMs: number,
+  ): Promise<void>;
+
+  /**
+   * Sets positions if the document's version is still `expectedVersion`; returns false (and
+   * writes nothing) when it moved.
+   */
+  setPositions(
+    tenantId: string,
+    groupId: string,
+    expectedVersion: number,
+    positions: ReadonlyMap<string, number>,
+  ): Promise<boolean>;
+
+  /** Ids of the tenant's groups that have a document, sorted. */
+  listGroups(tenantId: string): Promise<string[]>;
+
+  /** Tells every process watching the group (this one included) that it changed. */
+  notifyGroup(tenantId: string, groupId: string): Promise<void>;
+
+  /**
+   * Calls `listener` whenever `notifyGroup` is called for the group, from any process. Returns
+   * the way to stop; listeners of one group share one subscription.
+   */
+  watchGroup(tenantId: string, groupId: string, listener: () => void): Unsubscribe;
+
+  /**
+   * Resolves once the group's watch is in effect (Redis acknowledges a subscription some time
+   * after watchGroup returns): a caller that watches, awaits this, then reads, misses nothing.
+   */
+  whenWatching(tenantId: string, groupId: string): Promise<void>;
+
+  /** Stores a single-use value under `token` for `ttlMs`. */
+  putTicket(tenantId: string, token: string, value: string, ttlMs: number): Promise<void>;
+
+  /** Returns and removes the value stored under `token` (null when missing, used or expired). */
+  takeTicket(tenantId: string, token: string): Promise<string | null>;
+
+  /** Resolves when the backing store answers (readiness). */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
