@@ -1,6 +1,7 @@
 // How the gateway reaches partitions: in-process when this node leads them, later over the
 // internal RPC. Every call names the partition by ids and is bounded in time.
 import { type TopicPartition } from './topic-partition';
+import { type WakeReason } from './wait-set';
 
 /** Kafka's acks: 0 (no wait), 1 (leader wrote), -1 / all (in-sync replicas have it). */
 export type Acks = 0 | 1 | -1;
@@ -52,9 +53,24 @@ export interface OffsetLookup {
   timestamp?: number;
 }
 
+/** A partition and the next offset a reader wants from it. */
+export interface PartitionPosition extends TopicPartition {
+  offset: number;
+}
+
 export interface BrokerClient {
   produce(request: ProduceRequest): Promise<ProduceResult>;
   fetch(request: FetchRequest): Promise<FetchResult>;
+  /**
+   * Resolves 'data' as soon as one of the partitions has a record at or after its position
+   * (at once if one already has), else 'timeout' or 'aborted'. Group polls and live streams
+   * wait on many partitions with it.
+   */
+  awaitRecords(
+    positions: readonly PartitionPosition[],
+    maxWaitMs: number,
+    signal?: AbortSignal,
+  ): Promise<WakeReason>;
   listOffset(tp: TopicPartition, spec: OffsetSpec): Promise<OffsetLookup>;
   deleteRecords(tp: TopicPartition, beforeOffset: number): Promise<number>;
   state(tp: TopicPartition): PartitionState;

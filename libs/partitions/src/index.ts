@@ -5,6 +5,7 @@ export {
   type FetchResult,
   type OffsetLookup,
   type OffsetSpec,
+  type PartitionPosition,
   type PartitionState,
   type ProduceRequest,
   type ProduceResult,

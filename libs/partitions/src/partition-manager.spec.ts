@@ -158,6 +158,31 @@ describe('PartitionManager', () => {
     expect(manager.isHosted(tp)).toBe(false);
     expect(await logs.listOnDisk()).toEqual([]);
   });
+
+  it('awaitRecords wakes on the first append to any watched partition, or says so at once', async () => {
+    const tp1 = { ...tp, partition: 1 };
+    await manager.host(tp1, resolveTopicConfig({}), 0);
+    await manager.produce({ ...tp, batch: batch(['a']), acks: 1, timeoutMs: 1000 });
+    // A record already past a position: no wait at all.
+    expect(await manager.awaitRecords([{ ...tp, offset: 0 }], 60_000)).toBe('data');
+    const waiting = manager.awaitRecords(
+      [
+        { ...tp, offset: 1 },
+        { ...tp1, offset: 0 },
+      ],
+      60_000,
+    );
+    await manager.waits.whenParked(1);
+    await manager.produce({ ...tp1, batch: batch(['b']), acks: 1, timeoutMs: 1000 });
+    expect(await waiting).toBe('data');
+    expect(await manager.awaitRecords([{ ...tp1, offset: 1 }], 0)).toBe('timeout');
+    const abort = new AbortController();
+    const aborted = manager.awaitRecords([{ ...tp1, offset: 1 }], 60_000, abort.signal);
+    abort.abort();
+    expect(await aborted).toBe('aborted');
+    // A partition no longer hosted counts as news: the caller looks again.
+    expect(await manager.awaitRecords([{ ...tp, partition: 7, offset: 0 }], 60_000)).toBe('data');
+  });
 });
 
 describe('WaitSet', () => {

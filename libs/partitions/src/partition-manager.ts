@@ -15,12 +15,13 @@ import {
   type FetchResult,
   type OffsetLookup,
   type OffsetSpec,
+  type PartitionPosition,
   type PartitionState,
   type ProduceRequest,
   type ProduceResult,
 } from './broker-client';
 import { logName, partitionKey, type TopicPartition } from './topic-partition';
-import { WaitSet } from './wait-set';
+import { WaitSet, type WakeReason } from './wait-set';
 
 export const PARKED_WAITERS_MAX = 10_000;
 
@@ -156,6 +157,23 @@ export class PartitionManager implements BrokerClient {
       const reason = await this.waits.wait([key], remaining, request.signal);
       if (reason !== 'data') return { ...result, highWatermark: hosted.log.highWatermark };
     }
+  }
+
+  awaitRecords(
+    positions: readonly PartitionPosition[],
+    maxWaitMs: number,
+    signal?: AbortSignal,
+  ): Promise<WakeReason> {
+    // Checked and parked without yielding, so an append in between cannot be missed.
+    for (const position of positions) {
+      const hosted = this.hosted.get(partitionKey(position));
+      // A partition gone (deleted, moved) counts as news: the caller looks again.
+      if (hosted === undefined || hosted.log.highWatermark > position.offset) {
+        return Promise.resolve('data');
+      }
+    }
+    if (positions.length === 0 || maxWaitMs <= 0) return Promise.resolve('timeout');
+    return this.waits.wait(positions.map(partitionKey), maxWaitMs, signal);
   }
 
   async listOffset(tp: TopicPartition, spec: OffsetSpec): Promise<OffsetLookup> {
