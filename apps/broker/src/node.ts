@@ -6,11 +6,12 @@ import * as fsp from 'node:fs/promises';
 import { type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type Clock, type NodeConfig, systemClock } from '@tributary/common';
+import { type Coordinator, InProcessCoordinator, RedisCoordinator } from '@tributary/coordination';
 import { hashSecret, MetadataStore } from '@tributary/metadata';
 import { PartitionManager } from '@tributary/partitions';
 import { DiskFileSystem, lockDataDir, LogManager } from '@tributary/storage';
 import { type Logger } from 'pino';
-import { createGateway, type Gateway, newKeySecret } from '../../gateway/src/index';
+import { createGateway, type Gateway, newKeySecret, type WsLimits } from '../../gateway/src/index';
 import { DEFAULT_KEY_FILE, loadAdminToken, writeSecretFile } from './admin-token';
 import { LocalHosting } from './local-hosting';
 
@@ -23,6 +24,8 @@ export interface NodeOptions {
   onFatal?: (error: unknown) => void;
   /** How long close() lets requests in flight finish. */
   drainTimeoutMs?: number;
+  /** WebSocket bounds (tests shorten them). */
+  wsLimits?: Partial<WsLimits>;
   /** LogManager timers (tests shorten them). */
   retentionCheckIntervalMs?: number;
 }
@@ -84,16 +87,29 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     const hosting = new LocalHosting(partitions, logs, metadata, logger);
     const hostedCount = await hostAllTimed(hosting, logger);
 
+    const coordinator = openCoordinator(config, clock);
+    cleanups.push(() => coordinator.close());
+    logger.info({ coordination: coordinator.kind }, 'coordination ready');
+
     const gateway = await createGateway(
       {
         metadata,
         broker: partitions,
+        coordinator,
         hosting,
+        allowedOrigins: config.allowedOrigins,
+        ...(options.wsLimits === undefined ? {} : { wsLimits: options.wsLimits }),
         nodeId: config.nodeId,
         adminToken: admin.token,
         clock,
         logger,
-        readiness: async () => ({ storage: await writable(logs.dataDir) }),
+        readiness: async () => ({
+          storage: await writable(logs.dataDir),
+          coordination: await coordinator.ping().then(
+            () => true,
+            () => false,
+          ),
+        }),
       },
       options.onFatal === undefined ? {} : { onFatal: options.onFatal },
     );
@@ -129,6 +145,12 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await unwind();
     throw error;
   }
+}
+
+/** Redis when REDIS_URL is set (a cluster), else this process (standalone only). */
+function openCoordinator(config: NodeConfig, clock: Clock): Coordinator {
+  if (config.redisUrl === undefined) return new InProcessCoordinator({ clock });
+  return new RedisCoordinator({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix });
 }
 
 /**

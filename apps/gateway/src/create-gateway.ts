@@ -13,7 +13,11 @@ import { ProblemFilter } from './http/problem.filter';
 import { requestPipeline } from './http/request-pipeline';
 import { ProblemDto } from './ops/api-docs';
 import { GatewayMetrics } from './ops/gateway-metrics';
+import { GroupMembersService } from './groups/group-members.service';
 import { FetchService } from './records/fetch.service';
+import { EventStreamsService } from './streams/event-streams.service';
+import { GatewayWsAdapter } from './ws/ws-adapter';
+import { WsGateway } from './ws/ws.gateway';
 
 export interface GatewayOptions {
   /** Called on a bug (an assertion failure) after its request is answered. */
@@ -40,15 +44,26 @@ export async function createGateway(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  const credentials = new Credentials(ctx.adminToken, ctx.metadata.cache);
   app.use(
     ...requestPipeline({
-      credentials: new Credentials(ctx.adminToken, ctx.metadata.cache),
+      credentials,
       metrics: app.get(GatewayMetrics),
       logger: ctx.logger,
       onFatal,
     }),
   );
   app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
+  const sockets = app.get(WsGateway);
+  app.useWebSocketAdapter(
+    new GatewayWsAdapter(app, {
+      credentials,
+      coordinator: ctx.coordinator,
+      cache: ctx.metadata.cache,
+      allowedOrigins: ctx.allowedOrigins ?? [],
+      connections: () => sockets.connectionCount,
+    }),
+  );
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'openapi.json',
@@ -57,7 +72,18 @@ export async function createGateway(
   });
   await app.init();
   const fetches = app.get(FetchService);
-  return { app, document, drain: () => fetches.drain() };
+  const groups = app.get(GroupMembersService);
+  const streams = app.get(EventStreamsService);
+  return {
+    app,
+    document,
+    drain: () => {
+      sockets.drain();
+      fetches.drain();
+      groups.drain();
+      streams.drain();
+    },
+  };
 }
 
 function openApiDocument(app: NestExpressApplication): OpenAPIObject {

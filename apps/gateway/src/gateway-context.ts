@@ -2,9 +2,11 @@
 // the way to make this node host a topic's partitions, and the process-wide services. The
 // gateway owns none of them; the broker app opens and closes them.
 import { type Clock } from '@tributary/common';
+import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore, type Topic, type TopicWithPartitions } from '@tributary/metadata';
 import { type BrokerClient } from '@tributary/partitions';
 import { type Logger } from 'pino';
+import { type WsLimits } from './ws/ws-session';
 
 export interface TopicHosting {
   /** Serves the topic's partitions this node leads (after create, add partitions, alter). */
@@ -20,6 +22,8 @@ export interface TopicHosting {
 export interface GatewayContext {
   metadata: MetadataStore;
   broker: BrokerClient;
+  /** Group membership, assignment and positions (Redis, or this process). */
+  coordinator: Coordinator;
   hosting: TopicHosting;
   /** This node's id: the leader of the partitions it creates. */
   nodeId: number;
@@ -29,8 +33,10 @@ export interface GatewayContext {
   logger: Logger;
   /** Extra readiness checks (storage, coordination) by name. */
   readiness?: () => Promise<Record<string, boolean>>;
-  /** Origins allowed for browser calls; empty: none. */
-  corsOrigins?: readonly string[];
+  /** Origins allowed to open WebSockets from a browser; empty: none. */
+  allowedOrigins?: readonly string[];
+  /** WebSocket bounds (tests shorten them). */
+  wsLimits?: Partial<WsLimits>;
 }
 
 export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

@@ -1,3 +1,4 @@
 export { newKeySecret } from './auth/credentials';
 export { createGateway, type Gateway, type GatewayOptions } from './create-gateway';
 export { type GatewayContext, type TopicHosting } from './gateway-context';
+export { type WsLimits } from './ws/ws-session';

@@ -283,7 +283,7 @@ describe.each(TEST_DATABASE_KINDS)('administration over HTTP (%s)', (kind) => {
       expect(down.status).toBe(503);
       expect(down.body).toEqual({
         status: 'not ready',
-        checks: { metadata: true, storage: false },
+        checks: { metadata: true, storage: false, coordination: true },
       });
     } finally {
       await fsp.rename(`${logs}.away`, logs);
@@ -295,7 +295,7 @@ describe.each(TEST_DATABASE_KINDS)('administration over HTTP (%s)', (kind) => {
     expect((await t.api.get('/healthz')).body).toEqual({ status: 'ok' });
     expect((await t.api.get('/readyz')).body).toEqual({
       status: 'ready',
-      checks: { metadata: true, storage: true },
+      checks: { metadata: true, storage: true, coordination: true },
     });
     const metrics = await t.api.get('/metrics');
     expect(metrics.text).toContain('tributary_http_request_duration_seconds_bucket');

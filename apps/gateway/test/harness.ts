@@ -8,6 +8,7 @@ import {
   type TestDatabaseTarget,
 } from '@tributary/metadata';
 import pino from 'pino';
+import { testRedis } from '../../../test/support/redis';
 import { type NodeOptions, type RunningNode, startNode } from '../../broker/src/node';
 
 export interface Reply {
@@ -70,17 +71,28 @@ export interface TestNode {
   cleanup(): Promise<void>;
 }
 
+export interface TestNodeSetup {
+  /** Redis: the real Redis of the machine under a key prefix of this node's own. */
+  coordination?: 'in-process' | 'redis';
+  /** Origins allowed to open WebSockets from a browser. */
+  allowedOrigins?: string[];
+}
+
 export async function startTestNode(
   kind: DatabaseKind,
   options: Partial<NodeOptions> = {},
+  setup: TestNodeSetup = {},
 ): Promise<TestNode> {
   const target = await prepareTestDatabase(kind);
   const dataDir = target.options.dataDir;
+  const redis = setup.coordination === 'redis' ? testRedis() : undefined;
   const config = {
     ...loadNodeConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir }),
     ...(target.options.databaseUrl === undefined
       ? {}
       : { databaseUrl: target.options.databaseUrl }),
+    ...(redis === undefined ? {} : { redisUrl: redis.url, redisKeyPrefix: redis.keyPrefix }),
+    ...(setup.allowedOrigins === undefined ? {} : { allowedOrigins: setup.allowedOrigins }),
   };
   const start = () =>
     startNode(config, {
@@ -120,6 +132,7 @@ export async function startTestNode(
     async cleanup() {
       await node.close();
       await target.cleanup();
+      await redis?.cleanup();
     },
   };
   return handle;

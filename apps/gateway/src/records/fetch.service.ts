@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, isBrokerError, LIMITS } from '@tributary/common';
 import {
   type DecodedBatch,
+  type DecodedRecord,
   decodeRecordBatches,
   decodeRecordBatchesAsync,
 } from '@tributary/protocol';
@@ -69,6 +70,39 @@ export async function decodeBatches(records: Buffer): Promise<DecodedBatch[]> {
   }
 }
 
+/**
+ * The records of whole batches at or after `fromOffset`, at most `maxRecords` (and, for pushes,
+ * about `maxBytes` of keys and values, at least one record), and the offset to read next (past
+ * control batches and records compaction removed).
+ */
+export function collectRecords<T>(
+  batches: readonly DecodedBatch[],
+  fromOffset: number,
+  maxRecords: number,
+  toJson: (record: DecodedRecord) => T,
+  maxBytes = Infinity,
+): { records: T[]; nextOffset: number; bytes: number } {
+  const records: T[] = [];
+  let nextOffset = fromOffset;
+  let bytes = 0;
+  for (const batch of batches) {
+    const batchEnd = batch.baseOffset + batch.lastOffsetDelta + 1;
+    if (records.length >= maxRecords) break;
+    if (!batch.isControl) {
+      for (const record of batch.records) {
+        if (record.offset < fromOffset) continue;
+        if (records.length >= maxRecords || bytes >= maxBytes) break;
+        records.push(toJson(record));
+        bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+        nextOffset = record.offset + 1;
+      }
+    }
+    if (records.length >= maxRecords || bytes >= maxBytes) break;
+    nextOffset = Math.max(nextOffset, batchEnd);
+  }
+  return { records, nextOffset, bytes };
+}
+
 @Injectable()
 export class FetchService {
   /** Long-polls in flight, so that a draining node can answer them at once. */
@@ -102,21 +136,12 @@ export class FetchService {
     const tp = topicPartition(topic, partition);
     this.quotas.check(auth.tenant, 'fetch');
     const fetched = await this.longPoll(tp, params, signal);
-    const records: FetchedRecordJson[] = [];
-    let nextOffset = params.offset;
-    for (const batch of await decodeBatches(fetched.records)) {
-      const batchEnd = batch.baseOffset + batch.lastOffsetDelta + 1;
-      if (records.length >= params.maxRecords) break;
-      if (!batch.isControl) {
-        for (const record of batch.records) {
-          if (record.offset < params.offset) continue;
-          if (records.length >= params.maxRecords) break;
-          records.push(toRecordJson(record, partition, params.keyFormat, params.valueFormat));
-          nextOffset = record.offset + 1;
-        }
-      }
-      if (records.length < params.maxRecords) nextOffset = Math.max(nextOffset, batchEnd);
-    }
+    const { records, nextOffset } = collectRecords(
+      await decodeBatches(fetched.records),
+      params.offset,
+      params.maxRecords,
+      (record) => toRecordJson(record, partition, params.keyFormat, params.valueFormat),
+    );
     const labels = { tenant: auth.tenant.name, topic: topic.name };
     this.metrics.fetchRecords.inc(labels, records.length);
     this.metrics.fetchBytes.inc(labels, fetched.records.length);

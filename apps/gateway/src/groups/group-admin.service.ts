@@ -1,0 +1,237 @@
+// Group administration: list, describe (members, assignment, committed offsets and lag),
+// delete an empty group, and reset an empty group's committed offsets. A group exists while it
+// has members or committed offsets.
+import { Inject, Injectable } from '@nestjs/common';
+import { BrokerError } from '@tributary/common';
+import {
+  flatten,
+  groupStatus,
+  type GroupStatus,
+  type GroupView,
+  type MemberState,
+  retarget,
+  tpKey,
+} from '@tributary/coordination';
+import { checkGroupId, type OffsetCommit } from '@tributary/metadata';
+import { type OffsetSpec } from '@tributary/partitions';
+import { allowsAny, authorize } from '../auth/permissions';
+import { type TenantPrincipal } from '../auth/principal';
+import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { findTopic, topicPartition } from '../topics/topic-access';
+import {
+  type AssignmentJson,
+  checkGroup,
+  dropExpired,
+  GroupMembersService,
+} from './group-members.service';
+import { groupNotFound, topicResolver } from './subscription';
+
+export interface GroupMemberJson {
+  memberId: string;
+  instanceId: string | null;
+  memberEpoch: number;
+  subscription: { topics: string[] } | { topicPattern: string };
+  assignment: AssignmentJson[];
+  targetAssignment: AssignmentJson[];
+  sessionTimeoutMs: number;
+  autoCommit: boolean;
+  lastHeartbeatAt: string;
+  sessionExpiresAt: string;
+}
+
+export interface GroupOffsetJson {
+  topic: string;
+  partition: number;
+  committedOffset: number | null;
+  /** The member's next offset, for a partition a member owns. */
+  position: number | null;
+  highWatermark: number;
+  lag: number | null;
+  metadata: string | null;
+}
+
+export interface GroupJson {
+  group: string;
+  state: GroupStatus;
+  groupEpoch: number;
+  assignor: string | null;
+  members: GroupMemberJson[];
+  offsets: GroupOffsetJson[];
+}
+
+export type ResetTarget = 'earliest' | 'latest' | { offset: number } | { timestamp: number };
+
+@Injectable()
+export class GroupAdminService {
+  constructor(
+    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    private readonly members: GroupMembersService,
+  ) {}
+
+  async list(auth: TenantPrincipal): Promise<{ groups: { group: string; state: GroupStatus }[] }> {
+    const tenantId = auth.tenant.id;
+    const [live, committed] = await Promise.all([
+      this.ctx.coordinator.listGroups(tenantId),
+      this.ctx.metadata.groupOffsets.listGroups(tenantId),
+    ]);
+    const names = [...new Set([...live, ...committed])]
+      .filter((name) => allowsAny(auth.key, 'group', name))
+      .sort();
+    const liveSet = new Set(live);
+    const groups = [];
+    for (const group of names) {
+      const state = liveSet.has(group)
+        ? groupStatus((await this.current(auth, group)).state)
+        : 'Empty';
+      groups.push({ group, state });
+    }
+    return { groups };
+  }
+
+  async describe(auth: TenantPrincipal, groupId: string): Promise<GroupJson> {
+    checkDescribe(auth, groupId);
+    const tenantId = auth.tenant.id;
+    const view = await this.current(auth, groupId);
+    const committed = await this.ctx.metadata.groupOffsets.fetch(tenantId, groupId);
+    if (view.state === null && committed.length === 0) throw groupNotFound(groupId);
+    const rows = new Map<string, GroupOffsetJson>();
+    const row = (topicId: string, partition: number): GroupOffsetJson | undefined => {
+      const key = tpKey({ topicId, partition });
+      const topic = this.ctx.metadata.cache.topic(topicId);
+      if (topic === undefined) return undefined;
+      let entry = rows.get(key);
+      if (entry === undefined) {
+        const state = this.ctx.broker.state({ tenantId, topicId, partition });
+        entry = {
+          topic: topic.name,
+          partition,
+          committedOffset: null,
+          position: view.positions.get(key) ?? null,
+          highWatermark: state.highWatermark,
+          lag: null,
+          metadata: null,
+        };
+        rows.set(key, entry);
+      }
+      return entry;
+    };
+    for (const c of committed) {
+      const entry = row(c.topicId, c.partition);
+      if (entry === undefined) continue;
+      entry.committedOffset = c.offset;
+      entry.metadata = c.metadata;
+      entry.lag = Math.max(0, entry.highWatermark - c.offset);
+    }
+    for (const member of view.state?.members ?? []) {
+      for (const tp of flatten(member.owned)) row(tp.topicId, tp.partition);
+    }
+    return {
+      group: groupId,
+      state: groupStatus(view.state),
+      groupEpoch: view.state?.groupEpoch ?? 0,
+      assignor: view.state?.assignor ?? null,
+      members: (view.state?.members ?? []).map((m) => this.memberJson(m, view)),
+      offsets: [...rows.values()].sort((a, b) =>
+        a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+      ),
+    };
+  }
+
+  /** Deletes a group without members: its committed offsets go with it. */
+  async delete(auth: TenantPrincipal, groupId: string): Promise<void> {
+    checkGroup(auth, groupId, 'admin');
+    const tenantId = auth.tenant.id;
+    const view = await this.requireEmpty(auth, groupId);
+    const deleted = await this.ctx.metadata.groupOffsets.deleteGroup(tenantId, groupId);
+    if (view.state === null && deleted === 0) throw groupNotFound(groupId);
+  }
+
+  /** Sets an empty group's committed offsets on one topic. */
+  async resetOffsets(
+    auth: TenantPrincipal,
+    groupId: string,
+    topicName: string,
+    partitions: readonly number[] | undefined,
+    to: ResetTarget,
+  ): Promise<{ offsets: { topic: string; partition: number; offset: number }[] }> {
+    checkGroup(auth, groupId, 'admin');
+    const topic = findTopic(this.ctx.metadata.cache, auth, topicName, 'read');
+    const tps = (partitions ?? [...Array(topic.partitionCount).keys()]).map((p) =>
+      topicPartition(topic, p),
+    );
+    await this.requireEmpty(auth, groupId);
+    const commits: OffsetCommit[] = [];
+    for (const tp of tps) {
+      let offset: number;
+      if (typeof to === 'object' && 'offset' in to) {
+        const state = this.ctx.broker.state(tp);
+        // Kafka's reset tool clamps an explicit offset into the partition's range.
+        offset = Math.min(Math.max(to.offset, state.logStartOffset), state.highWatermark);
+      } else {
+        const spec: OffsetSpec = to;
+        offset = (await this.ctx.broker.listOffset(tp, spec)).offset;
+      }
+      commits.push({ topicId: tp.topicId, partition: tp.partition, offset });
+    }
+    await this.ctx.metadata.groupOffsets.commit(auth.tenant.id, groupId, commits);
+    return {
+      offsets: commits.map((c) => ({
+        topic: topic.name,
+        partition: c.partition,
+        offset: c.offset,
+      })),
+    };
+  }
+
+  /** The group with expired members removed (written back, so every process sees it). */
+  private async current(auth: TenantPrincipal, groupId: string): Promise<GroupView> {
+    const now = this.ctx.clock.nowMs();
+    const resolve = topicResolver(this.ctx.metadata.cache, auth.tenant.id);
+    const { view } = await this.members.store.update(auth.tenant.id, groupId, (current, change) => {
+      if (change.state === null) return;
+      if (dropExpired(change.state, current, change, now).length > 0) {
+        retarget(change.state, resolve);
+      }
+    });
+    return view;
+  }
+
+  private async requireEmpty(auth: TenantPrincipal, groupId: string): Promise<GroupView> {
+    const view = await this.current(auth, groupId);
+    const count = view.state?.members.length ?? 0;
+    if (count > 0) {
+      throw new BrokerError(
+        'GROUP_NOT_EMPTY',
+        `group ${groupId} still has ${count} member${count === 1 ? '' : 's'}`,
+      );
+    }
+    return view;
+  }
+
+  private memberJson(member: MemberState, view: GroupView): GroupMemberJson {
+    const deadline =
+      view.liveness.get(member.memberId) ?? member.joinedAtMs + member.sessionTimeoutMs;
+    const lastHeartbeat = Math.min(this.ctx.clock.nowMs(), deadline - member.sessionTimeoutMs);
+    return {
+      memberId: member.memberId,
+      instanceId: member.instanceId ?? null,
+      memberEpoch: member.memberEpoch,
+      subscription:
+        'pattern' in member.subscription
+          ? { topicPattern: member.subscription.pattern }
+          : { topics: member.subscription.topics },
+      assignment: this.members.assignmentJson(member),
+      targetAssignment: this.members.assignmentJson({ ...member, owned: member.target }),
+      sessionTimeoutMs: member.sessionTimeoutMs,
+      autoCommit: member.autoCommit,
+      lastHeartbeatAt: new Date(lastHeartbeat).toISOString(),
+      sessionExpiresAt: new Date(deadline).toISOString(),
+    };
+  }
+}
+
+/** Describing needs some right on the group, as listing it does. */
+function checkDescribe(auth: TenantPrincipal, groupId: string): void {
+  checkGroupId(groupId);
+  if (!allowsAny(auth.key, 'group', groupId)) authorize(auth.key, 'read', 'group', groupId);
+}

@@ -1,0 +1,143 @@
+// Reads every partition of one topic for one event stream without a group: the positions live
+// on this connection only. A read takes what is there now (fetches with maxWaitMs 0, a
+// different partition first each time), and with nothing anywhere the stream parks on the
+// same waiters as long-polls, woken by the first append to any of its partitions.
+import { BrokerError, isBrokerError } from '@tributary/common';
+import { type Topic } from '@tributary/metadata';
+import {
+  type BrokerClient,
+  type OffsetSpec,
+  type PartitionPosition,
+  type WakeReason,
+} from '@tributary/partitions';
+import { collectRecords, decodeBatches } from '../records/fetch.service';
+import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
+import { topicPartition } from '../topics/topic-access';
+
+export interface Formats {
+  keyFormat: Format;
+  valueFormat: Format;
+}
+
+export interface TopicBatch {
+  records: FetchedRecordJson[];
+  /** RecordBatch bytes read (what the fetch quota and metrics count). */
+  bytes: number;
+}
+
+export class TopicReader {
+  private rotation = 0;
+
+  private constructor(
+    private readonly broker: BrokerClient,
+    private topic: Topic,
+    /** The next offset to read, by partition. */
+    private readonly positions: number[],
+  ) {}
+
+  /**
+   * Start positions: after the Last-Event-ID offset for the partitions it names, else from
+   * `from`. A resume point that retention has removed starts at the log start (the records
+   * are gone, as with Kafka's auto.offset.reset=earliest); one past the high watermark is
+   * 416, as a fetch there would be.
+   */
+  static async open(
+    broker: BrokerClient,
+    topic: Topic,
+    from: OffsetSpec,
+    delivered: ReadonlyMap<number, number> | undefined,
+  ): Promise<TopicReader> {
+    for (const partition of delivered?.keys() ?? []) {
+      if (partition >= topic.partitionCount) {
+        throw new BrokerError(
+          'INVALID_REQUEST',
+          `Last-Event-ID: topic ${topic.name} has no partition ${partition} (it has ${topic.partitionCount})`,
+        );
+      }
+    }
+    const positions: number[] = [];
+    for (let partition = 0; partition < topic.partitionCount; partition++) {
+      const tp = topicPartition(topic, partition);
+      const last = delivered?.get(partition);
+      if (last === undefined) {
+        positions.push((await broker.listOffset(tp, from)).offset);
+        continue;
+      }
+      const { logStartOffset, highWatermark } = broker.state(tp);
+      if (last + 1 > highWatermark) {
+        throw new BrokerError(
+          'OFFSET_OUT_OF_RANGE',
+          `Last-Event-ID: partition ${partition} has no offset ${last} (high watermark ${highWatermark})`,
+          { extra: { logStartOffset, highWatermark } },
+        );
+      }
+      positions.push(Math.max(last + 1, logStartOffset));
+    }
+    return new TopicReader(broker, topic, positions);
+  }
+
+  /** The next offset to read, by partition. */
+  get nextOffsets(): readonly number[] {
+    return this.positions;
+  }
+
+  /**
+   * Follows the topic as it is now: partitions added since the stream started are read from
+   * their beginning, so nothing written to them is missed.
+   */
+  async refresh(current: Topic): Promise<void> {
+    this.topic = current;
+    for (let partition = this.positions.length; partition < current.partitionCount; partition++) {
+      const tp = topicPartition(current, partition);
+      this.positions.push((await this.broker.listOffset(tp, 'earliest')).offset);
+    }
+  }
+
+  /** What the partitions hold now from their positions, within the limits; moves them on. */
+  async read(maxRecords: number, maxBytes: number, formats: Formats): Promise<TopicBatch> {
+    const records: FetchedRecordJson[] = [];
+    let bytes = 0;
+    const count = this.positions.length;
+    const first = this.rotation++ % count;
+    for (let i = 0; i < count; i++) {
+      if (records.length >= maxRecords || bytes >= maxBytes) break;
+      const partition = (first + i) % count;
+      const tp = topicPartition(this.topic, partition);
+      const offset = this.positions[partition]!;
+      let fetched;
+      try {
+        fetched = await this.broker.fetch({
+          ...tp,
+          offset,
+          maxBytes: maxBytes - bytes,
+          maxWaitMs: 0,
+        });
+      } catch (error) {
+        // Retention overtook the position: carry on from the new log start.
+        const { logStartOffset } = this.broker.state(tp);
+        if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE') || offset >= logStartOffset) throw error;
+        this.positions[partition] = logStartOffset;
+        continue;
+      }
+      const collected = collectRecords(
+        await decodeBatches(fetched.records),
+        offset,
+        maxRecords - records.length,
+        (record) => toRecordJson(record, partition, formats.keyFormat, formats.valueFormat),
+      );
+      records.push(...collected.records);
+      bytes += fetched.records.length;
+      this.positions[partition] = collected.nextOffset;
+    }
+    return { records, bytes };
+  }
+
+  /** Parks until a partition has a record at its position, maxWaitMs passes, or the abort. */
+  park(maxWaitMs: number, signal: AbortSignal): Promise<WakeReason> {
+    const positions: PartitionPosition[] = this.positions.map((offset, partition) => ({
+      ...topicPartition(this.topic, partition),
+      offset,
+    }));
+    return this.broker.awaitRecords(positions, maxWaitMs, signal);
+  }
+}

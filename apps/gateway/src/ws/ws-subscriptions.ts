@@ -1,0 +1,242 @@
+// What a WebSocket subscription pushes. Both kinds run one loop: wait until the connection may
+// send and credit remains, take the next records (parking on the same waiters as long-polls
+// when there are none), push them. Explicit partitions keep their positions on the connection;
+// a group subscription is a group member whose positions live on the server like a REST
+// member's, and it tells the client what it was assigned and what was revoked.
+import { BrokerError, isBrokerError } from '@tributary/common';
+import { type Topic } from '@tributary/metadata';
+import { type BrokerClient, type PartitionPosition } from '@tributary/partitions';
+import { type TenantPrincipal } from '../auth/principal';
+import { type GroupMembersService } from '../groups/group-members.service';
+import { collectRecords, decodeBatches } from '../records/fetch.service';
+import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
+import { type WsSession } from './ws-session';
+
+/** How long one wait for records lasts before the loop looks again (a heartbeat for groups). */
+const WAIT_MS = 15_000;
+/** Records in one pushed frame, at most. */
+const PUSH_RECORDS_MAX = 1_000;
+
+export interface Formats {
+  keyFormat: Format;
+  valueFormat: Format;
+}
+
+export abstract class WsSubscription {
+  /** null: no credit flow control (only the send buffer bounds pushes). */
+  private credit: number | null;
+  private creditWaiter: (() => void) | undefined;
+  protected readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    readonly id: string,
+    protected readonly session: WsSession,
+    initialCredit: number | null,
+  ) {
+    this.credit = initialCredit;
+  }
+
+  start(): void {
+    this.running = this.loop().catch((error: unknown) => {
+      if (this.abort.signal.aborted) return;
+      this.session.sendError(error);
+      this.session.subscriptions.delete(this.id);
+      this.abort.abort();
+    });
+  }
+
+  addCredit(records: number): void {
+    this.credit = (this.credit ?? 0) + records;
+    this.creditWaiter?.();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.creditWaiter?.();
+    await this.running;
+    await this.release();
+  }
+
+  abstract commit(offsets: unknown): Promise<unknown[]>;
+
+  /** The next records (at most `maxRecords`), possibly none after a wait. */
+  protected abstract next(maxRecords: number): Promise<FetchedRecordJson[]>;
+
+  protected async release(): Promise<void> {}
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted && !this.session.closed) {
+      await this.session.whenWritable();
+      if (this.credit !== null && this.credit <= 0) {
+        await new Promise<void>((resolve) => (this.creditWaiter = resolve));
+        this.creditWaiter = undefined;
+        continue;
+      }
+      if (signal.aborted || this.session.closed) return;
+      const records = await this.next(Math.min(this.credit ?? PUSH_RECORDS_MAX, PUSH_RECORDS_MAX));
+      if (records.length === 0 || signal.aborted) continue;
+      if (this.credit !== null) this.credit -= records.length;
+      this.session.send({ op: 'records', subscription: this.id, records });
+    }
+  }
+}
+
+/** Explicit partitions of one topic, from a start the client chose. */
+export class PartitionSubscription extends WsSubscription {
+  private rotation = 0;
+
+  constructor(
+    id: string,
+    session: WsSession,
+    credit: number | null,
+    private readonly broker: BrokerClient,
+    private readonly topic: Topic,
+    private readonly positions: Map<number, number>,
+    private readonly formats: Formats,
+  ) {
+    super(id, session, credit);
+  }
+
+  commit(): Promise<unknown[]> {
+    throw new BrokerError('INVALID_REQUEST', 'commit: only a group subscription commits');
+  }
+
+  protected async next(maxRecords: number): Promise<FetchedRecordJson[]> {
+    const records: FetchedRecordJson[] = [];
+    let bytes = 0;
+    const partitions = [...this.positions.keys()];
+    const first = this.rotation++ % partitions.length;
+    for (const partition of [...partitions.slice(first), ...partitions.slice(0, first)]) {
+      const maxBytes = this.session.limits.wsPushBytesMax - bytes;
+      if (records.length >= maxRecords || maxBytes <= 0) break;
+      const offset = this.positions.get(partition)!;
+      const tp = { tenantId: this.topic.tenantId, topicId: this.topic.id, partition };
+      let fetched;
+      try {
+        fetched = await this.broker.fetch({ ...tp, offset, maxBytes, maxWaitMs: 0 });
+      } catch (error) {
+        if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) throw error;
+        // Retention overtook the position: go on from the log start, as a consumer would.
+        this.positions.set(partition, (await this.broker.listOffset(tp, 'earliest')).offset);
+        continue;
+      }
+      const collected = collectRecords(
+        await decodeBatches(fetched.records),
+        offset,
+        maxRecords - records.length,
+        (record) =>
+          toRecordJson(record, partition, this.formats.keyFormat, this.formats.valueFormat),
+        maxBytes,
+      );
+      records.push(...collected.records);
+      bytes += collected.bytes;
+      this.positions.set(partition, collected.nextOffset);
+    }
+    if (records.length > 0) return records;
+    const waiting: PartitionPosition[] = partitions.map((partition) => ({
+      tenantId: this.topic.tenantId,
+      topicId: this.topic.id,
+      partition,
+      offset: this.positions.get(partition)!,
+    }));
+    await this.broker.awaitRecords(waiting, WAIT_MS, this.abort.signal);
+    return [];
+  }
+}
+
+/** A group member: the server assigns partitions and keeps the positions. */
+export class GroupSubscription extends WsSubscription {
+  private owned: number[] = [];
+
+  constructor(
+    id: string,
+    session: WsSession,
+    credit: number | null,
+    private readonly groups: GroupMembersService,
+    private readonly auth: TenantPrincipal,
+    private readonly group: string,
+    private readonly topic: Topic,
+    private readonly memberId: string,
+    private readonly formats: Formats,
+  ) {
+    super(id, session, credit);
+  }
+
+  /** Tells the client about the partitions it gained and lost. */
+  announce(assignment: readonly { topic: string; partitions: number[] }[]): void {
+    const now = assignment.find((a) => a.topic === this.topic.name)?.partitions ?? [];
+    const revoked = this.owned.filter((p) => !now.includes(p));
+    const assigned = now.filter((p) => !this.owned.includes(p));
+    this.owned = [...now];
+    if (revoked.length > 0) {
+      this.session.send({ op: 'revoked', subscription: this.id, partitions: revoked });
+    }
+    if (assigned.length > 0) {
+      this.session.send({ op: 'assigned', subscription: this.id, partitions: assigned });
+    }
+  }
+
+  async commit(offsets: unknown): Promise<unknown[]> {
+    const parsed = offsets === undefined ? undefined : parseOffsets(offsets, this.topic.name);
+    const committed = await this.groups.commit(
+      this.auth,
+      this.group,
+      this.memberId,
+      parsed,
+      undefined,
+    );
+    this.announce(committed.assignment);
+    return committed.offsets;
+  }
+
+  protected async next(maxRecords: number): Promise<FetchedRecordJson[]> {
+    const polled = await this.groups.poll(
+      this.auth,
+      this.group,
+      this.memberId,
+      {
+        maxRecords,
+        maxBytes: this.session.limits.wsPushBytesMax,
+        maxWaitMs: WAIT_MS,
+        ...this.formats,
+      },
+      this.abort.signal,
+    );
+    this.announce(polled.assignment);
+    return polled.records;
+  }
+
+  protected override async release(): Promise<void> {
+    await this.groups.leave(this.auth, this.group, this.memberId).catch((error: unknown) => {
+      // Already gone (its session expired): nothing to leave.
+      if (!isBrokerError(error, 'UNKNOWN_MEMBER')) throw error;
+    });
+  }
+}
+
+function parseOffsets(raw: unknown, topic: string) {
+  if (!Array.isArray(raw) || raw.length > 10_000) {
+    throw new BrokerError('INVALID_REQUEST', 'offsets: must be a list of {partition, offset}');
+  }
+  return raw.map((entry: unknown, i) => {
+    const o = entry as { partition?: unknown; offset?: unknown; metadata?: unknown };
+    if (
+      typeof o !== 'object' ||
+      o === null ||
+      !Number.isSafeInteger(o.partition) ||
+      !Number.isSafeInteger(o.offset) ||
+      (o.partition as number) < 0 ||
+      (o.offset as number) < 0
+    ) {
+      throw new BrokerError('INVALID_REQUEST', `offsets[${i}]: must be {partition, offset}`);
+    }
+    return {
+      topic,
+      partition: o.partition as number,
+      offset: o.offset as number,
+      metadata: typeof o.metadata === 'string' ? o.metadata : null,
+    };
+  });
+}

@@ -1,0 +1,117 @@
+// Admission at the WebSocket upgrade, before a socket exists: the Origin allow-list (browsers
+// send one; other clients do not), the connection bound, and the credential — the
+// Authorization header, or a single-use ticket from POST /v1/ws/tickets in `?ticket=` for
+// browsers, which cannot set headers on a WebSocket. A refusal is an HTTP answer with a
+// problem+json body; no socket is ever opened for it.
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage } from 'node:http';
+import { BrokerError, LIMITS } from '@tributary/common';
+import { type Coordinator } from '@tributary/coordination';
+import { type MetadataCache } from '@tributary/metadata';
+import { type Credentials } from '../auth/credentials';
+import { type TenantPrincipal } from '../auth/principal';
+import { problemOf, PROBLEM_CONTENT_TYPE } from '../http/problem';
+
+export interface UpgradeDeps {
+  credentials: Credentials;
+  coordinator: Coordinator;
+  cache: MetadataCache;
+  /** Allowed Origin values; a request without Origin (not a browser) is not checked. */
+  allowedOrigins: readonly string[];
+  connections: () => number;
+}
+
+type VerifyCallback = (
+  result: boolean,
+  code?: number,
+  message?: string,
+  headers?: Record<string, string>,
+) => void;
+
+/** Who each upgraded request is: set by the check, read when the socket opens. */
+const principals = new WeakMap<IncomingMessage, TenantPrincipal>();
+
+export function upgradePrincipal(request: IncomingMessage): TenantPrincipal | undefined {
+  return principals.get(request);
+}
+
+/** ws's verifyClient, asynchronous form. */
+export function verifyUpgrade(deps: UpgradeDeps) {
+  return (info: { origin: string; req: IncomingMessage }, done: VerifyCallback): void => {
+    admit(deps, info.req, info.origin).then(
+      (principal) => {
+        principals.set(info.req, principal);
+        done(true);
+      },
+      (error: unknown) => {
+        const coded =
+          error instanceof BrokerError
+            ? error
+            : new BrokerError('UNAVAILABLE', 'the connection could not be admitted');
+        const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE };
+        if (coded.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer';
+        const requestId = headerValue(info.req, 'x-request-id') ?? randomBytes(8).toString('hex');
+        done(false, coded.status, JSON.stringify(problemOf(coded, requestId)), headers);
+      },
+    );
+  };
+}
+
+async function admit(
+  deps: UpgradeDeps,
+  request: IncomingMessage,
+  origin: string | undefined,
+): Promise<TenantPrincipal> {
+  if (origin !== undefined && origin !== '' && !deps.allowedOrigins.includes(origin)) {
+    throw new BrokerError('FORBIDDEN', `origin ${origin} is not allowed`);
+  }
+  if (deps.connections() >= LIMITS.wsConnectionsMax) {
+    throw new BrokerError('UNAVAILABLE', 'too many WebSocket connections; retry shortly');
+  }
+  const ticket = new URL(request.url ?? '/', 'http://localhost').searchParams.get('ticket');
+  const header = headerValue(request, 'authorization');
+  if (ticket !== null) return redeemTicket(deps, ticket);
+  const principal = deps.credentials.resolve(header);
+  if (principal === 'missing') {
+    throw new BrokerError('UNAUTHENTICATED', 'send Authorization: Bearer <key> or ?ticket=');
+  }
+  if (typeof principal === 'string') {
+    throw new BrokerError('UNAUTHENTICATED', 'the credential is not valid');
+  }
+  if (principal.kind !== 'tenant') {
+    throw new BrokerError('FORBIDDEN', 'the operator token has no data-plane rights');
+  }
+  return principal;
+}
+
+/** A ticket names its tenant (its keys are prefixed by tenant) and a random secret. */
+export function newTicket(tenantId: string): string {
+  return `${tenantId}.${randomBytes(24).toString('base64url')}`;
+}
+
+async function redeemTicket(deps: UpgradeDeps, ticket: string): Promise<TenantPrincipal> {
+  const match = /^([0-9a-f-]{36})\.([\w-]{32})$/.exec(ticket);
+  const keyId = match === null ? null : await deps.coordinator.takeTicket(match[1]!, match[2]!);
+  const key = keyId === null ? undefined : deps.cache.apiKey(keyId);
+  const tenant = key === undefined ? undefined : deps.cache.tenant(key.tenantId);
+  if (key === undefined || key.revokedAtMs !== null || tenant === undefined) {
+    throw new BrokerError('UNAUTHENTICATED', 'the ticket is unknown, used or expired');
+  }
+  return { kind: 'tenant', tenant, key };
+}
+
+/** Stores a ticket for the key; it opens one connection within its lifetime. */
+export async function issueTicket(
+  coordinator: Coordinator,
+  auth: TenantPrincipal,
+): Promise<{ ticket: string; expiresAt: string }> {
+  const ticket = newTicket(auth.tenant.id);
+  const secret = ticket.slice(ticket.indexOf('.') + 1);
+  await coordinator.putTicket(auth.tenant.id, secret, auth.key.id, LIMITS.wsTicketTtlMs);
+  return { ticket, expiresAt: new Date(Date.now() + LIMITS.wsTicketTtlMs).toISOString() };
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
