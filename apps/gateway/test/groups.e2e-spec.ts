@@ -308,6 +308,30 @@ describe.each(CASES)('consumer groups over REST (%s, %s coordination)', (kind, c
     expect(polled.body.records.map((r: any) => r.offset)).toEqual([4, 5]);
   });
 
+  if (coordination === 'redis') {
+    test('member state lives in Redis: across a restart the member keeps its id, assignment and positions', async () => {
+      const name = await topic(2);
+      await produce(name, 3, 0);
+      await produce(name, 3, 1);
+      const m = await join('restarted', {
+        topics: [name],
+        autoOffsetReset: 'earliest',
+        autoCommit: false,
+      });
+      const before = await poll('restarted', m.memberId, 'maxRecords=4');
+      expect(before.body.records).toHaveLength(4);
+      await t.restart();
+      const after = await poll('restarted', m.memberId);
+      expect(after.status).toBe(200);
+      expect(after.body.memberEpoch).toBe(before.body.memberEpoch);
+      expect(after.body.assignment).toEqual(before.body.assignment);
+      const seen = [...before.body.records, ...after.body.records].map(
+        (r: any) => `${r.partition}:${r.offset}`,
+      );
+      expect(seen.sort()).toEqual(['0:0', '0:1', '0:2', '1:0', '1:1', '1:2']);
+    });
+  }
+
   test('bad member calls get clear errors', async () => {
     const name = await topic(1);
     const bad = async (body: unknown, code: string) => {
