@@ -8,6 +8,8 @@ interface RouteCase {
   method: string;
   path: (topic: string) => string;
   body?: unknown;
+  /** A body that names the topic. */
+  bodyFor?: (topic: string) => unknown;
 }
 
 const ROUTES: RouteCase[] = [
@@ -48,6 +50,34 @@ const ROUTES: RouteCase[] = [
     method: 'GET',
     path: (t) => `/v1/topics/${t}/partitions/0/records?offset=0&maxWaitMs=100`,
   },
+  {
+    name: 'join a group on it',
+    method: 'POST',
+    path: () => '/v1/groups/g-new/members',
+    bodyFor: (t) => ({ topics: [t] }),
+  },
+  { name: 'live events', method: 'GET', path: (t) => `/v1/topics/${t}/events?from=earliest` },
+];
+
+/** Group routes, called on the owner's group and member, and on ones that never existed. */
+const GROUP_ROUTES: {
+  name: string;
+  method: string;
+  path: (g: string, m: string) => string;
+  body?: unknown;
+}[] = [
+  { name: 'describe group', method: 'GET', path: (g) => `/v1/groups/${g}` },
+  { name: 'delete group', method: 'DELETE', path: (g) => `/v1/groups/${g}` },
+  { name: 'poll', method: 'GET', path: (g, m) => `/v1/groups/${g}/members/${m}/records` },
+  { name: 'heartbeat', method: 'POST', path: (g, m) => `/v1/groups/${g}/members/${m}/heartbeat` },
+  { name: 'commit', method: 'POST', path: (g, m) => `/v1/groups/${g}/members/${m}/commit` },
+  {
+    name: 'seek',
+    method: 'POST',
+    path: (g, m) => `/v1/groups/${g}/members/${m}/seek`,
+    body: { topic: 'private', partition: 0, offset: 0 },
+  },
+  { name: 'leave', method: 'DELETE', path: (g, m) => `/v1/groups/${g}/members/${m}` },
 ];
 
 describe.each(TEST_DATABASE_KINDS)('cross-tenant isolation (%s)', (kind) => {
@@ -67,6 +97,39 @@ describe.each(TEST_DATABASE_KINDS)('cross-tenant isolation (%s)', (kind) => {
   }, 60_000);
   afterAll(() => t.cleanup());
 
+  let memberId: string;
+  beforeAll(async () => {
+    const joined = await t.api.post('/v1/groups/private-g/members', {
+      token: owner,
+      body: { topics: ['private'] },
+    });
+    memberId = joined.body.memberId;
+  });
+
+  test.each(GROUP_ROUTES)(
+    "$name of another tenant's group answers as for a missing one",
+    async (route) => {
+      const call = (group: string, member: string) =>
+        t.api.call(route.method, route.path(group, member), {
+          token: intruder,
+          ...(route.body === undefined ? {} : { body: route.body }),
+        });
+      const foreign = await call('private-g', memberId);
+      const missing = await call('never-g', '00000000-0000-4000-8000-000000000000');
+      expect(foreign.status).toBeGreaterThanOrEqual(400);
+      expect({ status: foreign.status, code: foreign.body.code }).toEqual({
+        status: missing.status,
+        code: missing.body.code,
+      });
+    },
+  );
+
+  test("the owner's group is untouched and not listed for others", async () => {
+    expect((await t.api.get('/v1/groups', { token: intruder })).body.groups).toEqual([]);
+    const described = await t.api.get('/v1/groups/private-g', { token: owner });
+    expect(described.body.members.map((m: { memberId: string }) => m.memberId)).toEqual([memberId]);
+  });
+
   test.each(ROUTES)(
     "$name of another tenant's topic answers as for a missing one",
     async (route) => {
@@ -74,6 +137,7 @@ describe.each(TEST_DATABASE_KINDS)('cross-tenant isolation (%s)', (kind) => {
         t.api.call(route.method, route.path(topic), {
           token: intruder,
           ...(route.body === undefined ? {} : { body: route.body }),
+          ...(route.bodyFor === undefined ? {} : { body: route.bodyFor(topic) }),
         });
       const foreign = await call('private');
       const missing = await call('never-existed');
