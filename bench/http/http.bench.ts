@@ -4,15 +4,18 @@
 // produce with 64 connections (vs raw node:http), batched produce (500 records of 100 B per
 // request), fetch, and long-poll wake-up latency; each 3 runs after a warm-up, medians with
 // (min–max); server CPU and peak RSS per scenario.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Pool } from 'undici';
-import { num, replaceSection, spread, table, withSpread } from '../storage/report';
-import { type LoadResult, type LoadSpec, percentile } from './load';
+import { num, table, withSpread } from '../common/format';
+import { failureText, hasTaskset, procUsage, resetPeakRss, spawnPinned } from '../common/processes';
+import { replaceSection } from '../common/results-md';
+import { percentileOfSorted as percentile, spread } from '../common/stats';
+import { api, fetchAll, recordsBody } from '../common/tributary-http';
+import { type LoadResult, type LoadSpec } from './load';
 
 const HEADING = '## HTTP service (bench/http)';
 const COMMAND = 'npm run bench:http';
@@ -21,26 +24,6 @@ const DURATION_MS = 5_000;
 const WARMUP_MS = 1_500;
 const ADMIN = 'bench-operator-token-0123456789';
 const WAKE_ROUNDS = 300;
-
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return os.cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-
-function spawnPinned(
-  core: number,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): ChildProcess {
-  const [command, ...rest] = hasTaskset
-    ? ['taskset', '-c', String(core), process.execPath, ...args]
-    : [process.execPath, ...args];
-  return spawn(command, rest, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-}
 
 function firstLine(
   proc: ChildProcess,
@@ -54,23 +37,6 @@ function firstLine(
     });
     proc.once('exit', (code) => reject(new Error(`process exited (${code}) before it was ready`)));
   });
-}
-
-/** CPU seconds used and peak RSS of a process, from /proc. */
-function procUsage(pid: number): { cpuSeconds: number; peakRssMb: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuSeconds: ticks / 100, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
-}
-
-function resetPeakRss(pid: number): void {
-  try {
-    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    // not permitted: the peak then covers the whole run so far
-  }
 }
 
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -118,64 +84,6 @@ async function measure(
     m.peakRssMb = Math.max(m.peakRssMb, after.peakRssMb);
   }
   return m;
-}
-
-async function api(
-  origin: string,
-  method: string,
-  route: string,
-  token: string,
-  body?: unknown,
-): Promise<any> {
-  const response = await fetch(origin + route, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
-
-function recordsBody(count: number, valueBytes: number): string {
-  const value = 'x'.repeat(valueBytes - 2); // a JSON string of valueBytes bytes with its quotes
-  return JSON.stringify({ records: Array.from({ length: count }, () => ({ value })) });
-}
-
-async function fetchRate(
-  origin: string,
-  key: string,
-  topic: string,
-  partitions: number,
-): Promise<{ perSecond: number; bytes: number }> {
-  const pool = new Pool(origin, { connections: partitions });
-  const startedMs = performance.now();
-  let records = 0;
-  let bytes = 0;
-  await Promise.all(
-    Array.from({ length: partitions }, async (_, partition) => {
-      let offset = 0;
-      for (;;) {
-        const response = await pool.request({
-          method: 'GET',
-          path: `/v1/topics/${topic}/partitions/${partition}/records?offset=${offset}&maxRecords=10000&maxBytes=4194304`,
-          headers: { authorization: `Bearer ${key}` },
-        });
-        const text = await response.body.text();
-        bytes += text.length;
-        const page = JSON.parse(text) as {
-          records: unknown[];
-          nextOffset: number;
-          highWatermark: number;
-        };
-        records += page.records.length;
-        offset = page.nextOffset;
-        if (offset >= page.highWatermark) return;
-      }
-    }),
-  );
-  await pool.close();
-  return { perSecond: records / ((performance.now() - startedMs) / 1000), bytes };
 }
 
 async function wakeLatencies(origin: string, key: string, topic: string): Promise<number[]> {
@@ -317,8 +225,10 @@ async function main(): Promise<void> {
       );
     }
     const fetches: number[] = [];
-    for (let run = 0; run < RUNS; run++)
-      fetches.push((await fetchRate(origin, key, 'batch-replicated', 6)).perSecond);
+    for (let run = 0; run < RUNS; run++) {
+      const read = await fetchAll(origin, key, 'batch-replicated', 6);
+      fetches.push(read.records / read.seconds);
+    }
     const wakes: Record<string, number[]> = {};
     for (const durability of ['replicated', 'fsync'])
       wakes[durability] = await wakeLatencies(origin, key, `wake-${durability}`);
@@ -379,8 +289,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`${failureText(error)}\n`);
   process.exit(1);
 });

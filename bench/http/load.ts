@@ -1,17 +1,33 @@
 // A closed-loop HTTP load generator, run as its own process (pinned to its own core when the
 // bench can): `connections` loops, each sending the same request and waiting for its answer,
 // for `durationMs` after a warm-up. Prints one JSON line: requests, errors, latency percentiles.
+// bench/run drives the same loop (ClosedLoop) for several runs over one connection pool.
 import { Pool } from 'undici';
+import { closedLoops } from '../common/closed-loop';
+import { Histogram, type HistogramSnapshot } from '../common/histogram';
 
-export interface LoadSpec {
+export interface LoadRequest {
   origin: string;
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
   body?: string;
   connections: number;
+}
+
+export interface LoadSpec extends LoadRequest {
   warmupMs: number;
   durationMs: number;
+}
+
+export interface LoadRun {
+  /** Records in answers with a 2xx status (requests, at one record per request). */
+  ok: number;
+  errors: number;
+  statuses: Record<string, number>;
+  seconds: number;
+  /** Per request, send to answer read; bounded whatever the request count. */
+  latency: HistogramSnapshot;
 }
 
 export interface LoadResult {
@@ -23,65 +39,81 @@ export interface LoadResult {
   latencyMs: { p50: number; p99: number; p999: number; max: number };
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+/**
+ * `connections` loops over one pool; each run() measures a window of `durationMs`, or stops at
+ * `recordsMax` records (each request carrying `recordsPerRequest`).
+ */
+export class ClosedLoop {
+  private readonly pool: Pool;
+
+  constructor(
+    private readonly request: LoadRequest,
+    private readonly recordsPerRequest = 1,
+  ) {
+    this.pool = new Pool(request.origin, { connections: request.connections, pipelining: 1 });
+  }
+
+  async run(durationMs: number, recordsMax?: number): Promise<LoadRun> {
+    const statuses: Record<string, number> = {};
+    const { method, path, headers, body } = this.request;
+    const perRequest = this.recordsPerRequest;
+    const result = await closedLoops(
+      this.request.connections,
+      {
+        durationMs,
+        recordsPerCall: perRequest,
+        ...(recordsMax === undefined ? {} : { recordsMax }),
+      },
+      async () => {
+        const response = await this.pool.request({
+          method,
+          path,
+          headers,
+          ...(body === undefined ? {} : { body }),
+        });
+        await response.body.dump();
+        statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+        const ok = response.statusCode >= 200 && response.statusCode < 300;
+        return { records: ok ? perRequest : 0, errors: ok ? 0 : 1 };
+      },
+    );
+    return {
+      ok: result.records,
+      errors: result.errors,
+      statuses,
+      seconds: result.seconds,
+      latency: result.latency,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  const pool = new Pool(spec.origin, { connections: spec.connections, pipelining: 1 });
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  let errors = 0;
-  let measuring = false;
-  let stop = false;
-  const loop = async () => {
-    while (!stop) {
-      const started = performance.now();
-      try {
-        const response = await pool.request({
-          method: spec.method,
-          path: spec.path,
-          headers: spec.headers,
-          ...(spec.body === undefined ? {} : { body: spec.body }),
-        });
-        await response.body.dump();
-        if (measuring) {
-          latencies.push(performance.now() - started);
-          statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
-        }
-      } catch {
-        if (measuring) errors++;
-      }
-    }
-  };
-  const loops = Array.from({ length: spec.connections }, loop);
-  await new Promise((resolve) => setTimeout(resolve, spec.warmupMs));
-  measuring = true;
-  const startedMs = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, spec.durationMs));
-  measuring = false;
-  const seconds = (performance.now() - startedMs) / 1000;
-  stop = true;
-  await Promise.all(loops);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const ok = Object.entries(statuses)
-    .filter(([status]) => status.startsWith('2'))
-    .reduce((sum, [, n]) => sum + n, 0);
-  return {
-    requests: latencies.length,
-    errors: errors + latencies.length - ok,
-    statuses,
-    seconds,
-    perSecond: ok / seconds,
-    latencyMs: {
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      p999: percentile(latencies, 99.9),
-      max: latencies[latencies.length - 1] ?? NaN,
-    },
-  };
+  const load = new ClosedLoop(spec);
+  try {
+    await load.run(spec.warmupMs);
+    const result = await load.run(spec.durationMs);
+    const latency = Histogram.fromSnapshot(result.latency);
+    const has = latency.count > 0;
+    return {
+      requests: latency.count,
+      errors: result.errors,
+      statuses: result.statuses,
+      seconds: result.seconds,
+      perSecond: result.ok / result.seconds,
+      latencyMs: {
+        p50: has ? latency.percentileMs(50) : NaN,
+        p99: has ? latency.percentileMs(99) : NaN,
+        p999: has ? latency.percentileMs(99.9) : NaN,
+        max: has ? latency.maxMs : NaN,
+      },
+    };
+  } finally {
+    await load.close();
+  }
 }
 
 if (require.main === module) {

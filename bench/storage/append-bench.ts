@@ -3,10 +3,11 @@
 // hrtime around every append. Optionally the whole log is then read back (1 MiB fetches) and
 // decoded. The file system is the real DiskFileSystem behind a pass-through that counts the
 // writev and fdatasync calls on .log files, to show how group commit grouped the appends.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assert } from '@tributary/common';
-import { decodeRecordBatches } from '@tributary/protocol';
+import { decodeRecordBatches, encodeRecordBatch } from '@tributary/protocol';
 import {
   DEFAULT_LOG_CONFIG,
   DiskFileSystem,
@@ -16,7 +17,7 @@ import {
   LogManager,
   type PartitionLog,
 } from '@tributary/storage';
-import { percentile } from './report';
+import { percentile } from '../common/stats';
 
 export interface IoCounts {
   writes: number;
@@ -105,6 +106,15 @@ class CountingFileSystem implements FileSystem {
   syncDir(dir: string): Promise<void> {
     return this.disk.syncDir(dir);
   }
+}
+
+/** One batch of `batchRecords` records with random (incompressible) values and no keys. */
+export function encodeTemplate(valueBytes: number, batchRecords: number): Buffer {
+  const records = Array.from({ length: batchRecords }, () => ({
+    key: null,
+    value: randomBytes(valueBytes),
+  }));
+  return encodeRecordBatch(records, { defaultTimestampMs: Date.now() });
 }
 
 export interface CellSpec {

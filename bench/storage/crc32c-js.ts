@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { assert } from '@tributary/common';
 import { crc32c } from '@tributary/protocol';
-import { spread, type Spread } from './report';
+import { spread, type Spread } from '../common/stats';
 
 const CASTAGNOLI_REFLECTED = 0x82f63b78;
 

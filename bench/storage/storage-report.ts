@@ -22,7 +22,8 @@ import {
   APPENDERS,
 } from './plan';
 import { type RawMode } from './raw-disk';
-import { num, sig, spread, type Spread, table, withSpread } from './report';
+import { num, sig, table, withSpread } from '../common/format';
+import { spread, type Spread } from '../common/stats';
 
 const MiB = 1024 * 1024;
 const mb = (v: number): string => num(v, 1);

@@ -10,14 +10,12 @@
 // Every measurement runs RUNS times in interleaved rounds (round 1 of everything, then round 2,
 // ...), so that a burst of load from elsewhere on the machine spreads over the cells instead of
 // hitting one; each figure is the median with min-max.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assert, LIMITS } from '@tributary/common';
-import { encodeRecordBatch } from '@tributary/protocol';
-import { runAppendCell } from './append-bench';
+import { machineInfo } from '../common/machine';
+import { encodeTemplate, runAppendCell } from './append-bench';
 import { compareCrc32c } from './crc32c-js';
 import {
   allCells,
@@ -37,7 +35,7 @@ import {
 } from './plan';
 import { QuietCpuGuard, type QuietOptions } from './quiet-cpu';
 import { type RawRun, rawWriteRun } from './raw-disk';
-import { replaceSection } from './report';
+import { replaceSection } from '../common/results-md';
 import { renderReport } from './storage-report';
 
 const MiB = 1024 * 1024;
@@ -61,15 +59,6 @@ const QUICK: Profile = {
   raw: { bytesMax: 8 * MiB, durationMs: 150 },
   crcMs: 50,
 };
-
-/** One batch of `batchRecords` records with random (incompressible) values and no keys. */
-function encodeTemplate(valueBytes: number, batchRecords: number): Buffer {
-  const records = Array.from({ length: batchRecords }, () => ({
-    key: null,
-    value: randomBytes(valueBytes),
-  }));
-  return encodeRecordBatch(records, { defaultTimestampMs: Date.now() });
-}
 
 function progress(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -227,16 +216,14 @@ async function measure(profile: Profile, tmpDir: string): Promise<Measurements> 
 }
 
 function machine(tmpDir: string, repoRoot: string): string[] {
-  const cpus = os.cpus();
-  const df = execFileSync('df', ['-hT', tmpDir], { encoding: 'utf8' }).trimEnd();
-  const sameDevice = fs.statSync(tmpDir).dev === fs.statSync(repoRoot).dev;
+  const m = machineInfo(tmpDir, repoRoot);
   return [
-    `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores; RAM ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- OS: ${os.type()} ${os.release()}; Node ${process.version}`,
-    `- Temp dir \`${tmpDir}\` (${sameDevice ? 'same' : 'NOT the same'} device as the repository), \`df -hT\`:`,
+    `- CPU: ${m.cpuModel}, ${m.cores} cores; RAM ${m.ramGiB.toFixed(1)} GiB`,
+    `- OS: ${m.os}; Node ${m.node}`,
+    `- Temp dir \`${tmpDir}\` (${m.dataDirSameDeviceAsRepo ? 'same' : 'NOT the same'} device as the repository), \`df -hT\`:`,
     '',
     '```',
-    df,
+    m.dataDirFilesystem,
     '```',
   ];
 }

@@ -1,0 +1,75 @@
+// The runner's command line: `npm run bench [-- --quick | --tiny] [--out <dir>] [--only a,b]`.
+// Anything else is refused with the usage, before anything is built or started.
+import { type Mode } from './plan';
+
+export const SCENARIO_IDS = ['a', 'b', 'c', 'd', 'e'] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+export interface CliOptions {
+  mode: Mode;
+  /** Where the JSON and the HTML go; undefined: the repository's (full) or a scratch dir. */
+  outDir: string | undefined;
+  scenarios: readonly ScenarioId[];
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench [-- [--quick | --tiny] [--out <dir>] [--only <ids>]]
+
+  (no flag)     the full run: bench/results/<timestamp>.json and bench/report.html
+  --quick       a short run (at most ~2 minutes on 2 cores), same scenarios, fewer seconds
+  --tiny        a few seconds, for the runner's own test; figures are meaningless
+  --out <dir>   write <timestamp>.json and report.html into <dir> instead
+  --only <ids>  comma-separated scenarios among ${SCENARIO_IDS.join(',')} (default: all)
+  --help        this text
+
+environment: NATS_URL (default nats://127.0.0.1:4222), REDIS_URL (default redis://127.0.0.1:6379)`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  let mode: Mode = 'full';
+  let modeFlag: string | undefined;
+  let outDir: string | undefined;
+  let scenarios: readonly ScenarioId[] = SCENARIO_IDS;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '--quick':
+      case '--tiny':
+        if (modeFlag !== undefined && modeFlag !== arg)
+          throw new UsageError(`${modeFlag} and ${arg} exclude each other`);
+        modeFlag = arg;
+        mode = arg === '--quick' ? 'quick' : 'tiny';
+        break;
+      case '--out':
+        outDir = value();
+        break;
+      case '--only':
+        scenarios = parseScenarioList(value());
+        break;
+      case '--help':
+      case '-h':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
+    }
+  }
+  return { mode, outDir, scenarios, help };
+}
+
+function parseScenarioList(list: string): ScenarioId[] {
+  const ids = list.split(',').map((s) => s.trim());
+  const unknown = ids.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
+  if (unknown.length > 0 || ids.length === 0)
+    throw new UsageError(`--only takes ${SCENARIO_IDS.join(',')}; got ${JSON.stringify(list)}`);
+  return SCENARIO_IDS.filter((id) => ids.includes(id));
+}
