@@ -6,6 +6,7 @@ import {
   type AssignorTopic,
   type GroupAssignment,
 } from './assignors';
+import { seededRandom } from '../../../test/support/random';
 
 interface Group {
   members: AssignorMember[];
@@ -93,17 +94,7 @@ function moved(before: Map<string, string>, after: GroupAssignment): string[] {
   return [...before].filter(([key, memberId]) => owner.get(key) !== memberId).map(([key]) => key);
 }
 
-/** mulberry32: a small seeded generator, so every case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

@@ -2,6 +2,7 @@
 // in, no partition is ever owned by two members, every owned partition is in its owner's
 // target, and once every member has called twice the group is stable with every subscribed
 // partition owned.
+import { seededRandom } from '../../../test/support/random';
 import { ASSIGNORS } from './assignors';
 import {
   addMember,
@@ -54,22 +55,10 @@ function checkInvariants(state: GroupState): void {
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('group protocol', () => {
   test.each(ASSIGNORS)('random joins, leaves, expiries and calls never double-own (%s)', (name) => {
     for (let seed = 1; seed <= 200; seed++) {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const state = emptyGroup(name);
       let next = 0;
       for (let step = 0; step < 40; step++) {

@@ -10,10 +10,8 @@ import {
   oneOf,
   onlyFields,
   parseSafeInteger,
-  queryInteger,
-  queryString,
 } from '../http/input';
-import { FORMATS } from '../records/record-codec';
+import { parseReadQuery } from '../records/fetch.service';
 import { type ResetTarget } from './group-admin.service';
 import { type CommitOffsetInput, type JoinParams, type PollParams } from './group-members.service';
 import { parseSubscription } from './subscription';
@@ -61,23 +59,7 @@ export function parseJoin(body: JsonObject): JoinParams {
 }
 
 export function parsePollQuery(query: Record<string, unknown>): PollParams {
-  const keyFormat = queryString(query, 'keyFormat');
-  const valueFormat = queryString(query, 'valueFormat');
-  return {
-    maxRecords: queryInteger(query, 'maxRecords', LIMITS.fetchRecordsDefault, {
-      min: 1,
-      max: LIMITS.fetchRecordsMax,
-      code: 'INVALID_FETCH_SIZE',
-    }),
-    maxBytes: queryInteger(query, 'maxBytes', LIMITS.fetchBytesDefault, {
-      min: 1,
-      max: LIMITS.fetchBytesMax,
-      code: 'INVALID_FETCH_SIZE',
-    }),
-    maxWaitMs: queryInteger(query, 'maxWaitMs', 0, { min: 0, max: LIMITS.fetchWaitMsMax }),
-    keyFormat: keyFormat === undefined ? 'string' : oneOf(keyFormat, 'keyFormat', FORMATS),
-    valueFormat: valueFormat === undefined ? 'json' : oneOf(valueFormat, 'valueFormat', FORMATS),
-  };
+  return parseReadQuery(query);
 }
 
 export function parseCommitOffsets(raw: unknown): CommitOffsetInput[] {

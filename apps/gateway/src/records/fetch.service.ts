@@ -34,15 +34,11 @@ export interface FetchParams {
   valueFormat: Format;
 }
 
-export function parseFetchQuery(query: Record<string, unknown>): FetchParams {
-  const offsetRaw = queryString(query, 'offset');
-  if (offsetRaw === undefined) {
-    throw new BrokerError('INVALID_REQUEST', 'offset: is required (see .../offsets?at=earliest)');
-  }
+/** What every read takes: maxRecords, maxBytes, maxWaitMs and the key and value formats. */
+export function parseReadQuery(query: Record<string, unknown>): Omit<FetchParams, 'offset'> {
   const keyFormat = queryString(query, 'keyFormat');
   const valueFormat = queryString(query, 'valueFormat');
   return {
-    offset: parseSafeInteger(offsetRaw, 'offset'),
     maxRecords: queryInteger(query, 'maxRecords', LIMITS.fetchRecordsDefault, {
       min: 1,
       max: LIMITS.fetchRecordsMax,
@@ -57,6 +53,14 @@ export function parseFetchQuery(query: Record<string, unknown>): FetchParams {
     keyFormat: keyFormat === undefined ? 'string' : oneOf(keyFormat, 'keyFormat', FORMATS),
     valueFormat: valueFormat === undefined ? 'json' : oneOf(valueFormat, 'valueFormat', FORMATS),
   };
+}
+
+export function parseFetchQuery(query: Record<string, unknown>): FetchParams {
+  const offsetRaw = queryString(query, 'offset');
+  if (offsetRaw === undefined) {
+    throw new BrokerError('INVALID_REQUEST', 'offset: is required (see .../offsets?at=earliest)');
+  }
+  return { offset: parseSafeInteger(offsetRaw, 'offset'), ...parseReadQuery(query) };
 }
 
 /** Decodes batches; zstd has no synchronous codec, so a batch using it takes the async path. */
