@@ -271,3 +271,52 @@ describe('WebSocket /v1/ws', () => {
     expect((await client.closed).code).toBe(1013);
   });
 });
+
+describe('WebSocket keepalive', () => {
+  let t: TestNode;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await startTestNode('pglite', {
+      wsLimits: { wsPingIntervalMs: 100, wsIdleTimeoutMs: 300 },
+    });
+    key = await t.tenant('acme');
+    await t.api.post('/v1/topics', { token: key, body: { name: 'quiet' } });
+  }, 60_000);
+  afterAll(() => t.cleanup());
+
+  function open(): Promise<WebSocket> {
+    const socket = new WebSocket(t.node.url.replace('http', 'ws') + '/v1/ws', {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(socket));
+      socket.once('error', reject);
+    });
+  }
+
+  test('a connection with nothing to do is closed when idle; pings keep a live one answered', async () => {
+    const socket = await open();
+    let pings = 0;
+    socket.on('ping', () => (pings += 1));
+    const [code, reason] = await new Promise<[number, string]>((resolve) =>
+      socket.once('close', (c, r) => resolve([c, r.toString()])),
+    );
+    expect([code, reason]).toEqual([1000, 'idle']);
+    expect(pings).toBeGreaterThan(0);
+  });
+
+  test('a peer that stops answering pings is dropped', async () => {
+    const socket = await open();
+    // A subscription keeps it from being idle: only the missing pongs can end it.
+    socket.send(JSON.stringify({ op: 'subscribe', topic: 'quiet' }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    // Stop reading: no pong goes back, so the server gives up on the connection.
+    (socket as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const gateway = t.node.gateway.app.get(WsGateway);
+    const session = [...gateway.sessions].at(-1)!;
+    await session.ended;
+    expect(gateway.sessions.has(session)).toBe(false);
+    socket.terminate();
+  });
+});
