@@ -18,12 +18,8 @@ import { allowsAny, authorize } from '../auth/permissions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { findTopic, topicPartition } from '../topics/topic-access';
-import {
-  type AssignmentJson,
-  checkGroup,
-  dropExpired,
-  GroupMembersService,
-} from './group-members.service';
+import { checkGroup, dropExpired } from './group-calls';
+import { type AssignmentJson, GroupMembersService } from './group-members.service';
 import { groupNotFound, topicResolver } from './subscription';
 
 export interface GroupMemberJson {

@@ -6,16 +6,14 @@
 // changed, and reconciles the calling member (it gives up what it lost, takes what is free).
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { BrokerError, isBrokerError, LIMITS } from '@tributary/common';
+import { BrokerError, LIMITS } from '@tributary/common';
 import {
   addMember,
   type AssignorName,
   checkOwnership,
   emptyGroup,
-  expireMembers,
   findMember,
   flatten,
-  type GroupChange,
   GroupStore,
   type GroupView,
   type MemberState,
@@ -25,20 +23,28 @@ import {
   requireMember,
   retarget,
   type Subscription,
-  type TopicPartitionRef,
   topicsFingerprint,
   tpKey,
 } from '@tributary/coordination';
-import { checkGroupId, type OffsetCommit } from '@tributary/metadata';
+import { type OffsetCommit } from '@tributary/metadata';
 import { type OffsetSpec, type PartitionPosition } from '@tributary/partitions';
-import { authorize } from '../auth/permissions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { GatewayMetrics } from '../ops/gateway-metrics';
-import { collectRecords, decodeBatches } from '../records/fetch.service';
 import { QuotaService } from '../records/quotas';
-import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
+import { type FetchedRecordJson, type Format } from '../records/record-codec';
 import { findTopic, topicPartition } from '../topics/topic-access';
+import {
+  busyGroup,
+  checkGroup,
+  deadlineOrAbort,
+  dropExpired,
+  heartbeatInterval,
+  liveMember,
+  nextExpiryMs,
+} from './group-calls';
+import { MemberFetcher } from './member-fetcher';
+import { checkInRange, keyToTp, MemberPositions, positionKeys } from './member-positions';
 import { topicResolver } from './subscription';
 
 export interface JoinParams {
@@ -94,8 +100,6 @@ export interface CommittedJson {
   offset: number;
 }
 
-/** The autoCommit mark of a partition: the position last committed on the member's behalf. */
-const MARK = 'c:';
 /** Times a poll re-reads the group after its position write lost a race. */
 const POLL_ROUNDS_MAX = 16;
 
@@ -107,17 +111,20 @@ interface Synced {
 @Injectable()
 export class GroupMembersService {
   readonly store: GroupStore;
+  private readonly positions: MemberPositions;
+  private readonly fetcher: MemberFetcher;
   /** Polls parked waiting, so that a draining node can answer them at once. */
   private readonly parked = new Set<AbortController>();
   private draining = false;
-  private rotation = 0;
 
   constructor(
     @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
     private readonly quotas: QuotaService,
-    private readonly metrics: GatewayMetrics,
+    metrics: GatewayMetrics,
   ) {
     this.store = new GroupStore(ctx.coordinator);
+    this.positions = new MemberPositions(ctx);
+    this.fetcher = new MemberFetcher(ctx, metrics, this.positions);
   }
 
   async join(auth: TenantPrincipal, groupId: string, params: JoinParams): Promise<MemberAnswer> {
@@ -213,8 +220,8 @@ export class GroupMembersService {
         return { records: [], ...this.heartbeatAnswer(member) };
       }
       epoch = member.memberEpoch;
-      const starts = await this.startPositions(auth, groupId, member, view);
-      const fetched = await this.fetchOwned(auth, member, starts.positions, params);
+      const starts = await this.positions.startPositions(auth.tenant.id, groupId, member, view);
+      const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params);
       const writes = new Map([...starts.resolved, ...fetched.advanced]);
       if (writes.size > 0) {
         const stored = await this.ctx.coordinator.setPositions(
@@ -270,7 +277,7 @@ export class GroupMembersService {
     let commits: OffsetCommit[];
     if (offsets === undefined) {
       checkOwnership(member, [], memberEpoch);
-      commits = this.currentPositions(member, view, false);
+      commits = this.positions.currentPositions(member, view, false);
     } else {
       commits = offsets.map((o) => {
         const topic = findTopic(this.ctx.metadata.cache, auth, o.topic, 'read');
@@ -284,7 +291,7 @@ export class GroupMembersService {
       });
       checkOwnership(member, commits, memberEpoch);
     }
-    await this.commitAndMark(tenantId, groupId, view.version, commits);
+    await this.positions.commitAndMark(tenantId, groupId, view.version, commits);
     const synced = await this.sync(auth, groupId, memberId, 0, false);
     return {
       offsets: commits.map((c) => ({
@@ -331,11 +338,11 @@ export class GroupMembersService {
     const before = await this.store.read(tenantId, groupId);
     const leaving = liveMember(before, memberId, this.ctx.clock.nowMs());
     if (leaving.autoCommit) {
-      await this.commitAndMark(
+      await this.positions.commitAndMark(
         tenantId,
         groupId,
         before.version,
-        this.currentPositions(leaving, before),
+        this.positions.currentPositions(leaving, before),
       );
     }
     const resolve = topicResolver(this.ctx.metadata.cache, tenantId);
@@ -375,11 +382,11 @@ export class GroupMembersService {
       const view = await this.store.read(tenantId, groupId);
       const member = view.state === null ? undefined : findMember(view.state, memberId);
       if (member?.autoCommit === true) {
-        await this.commitAndMark(
+        await this.positions.commitAndMark(
           tenantId,
           groupId,
           view.version,
-          this.currentPositions(member, view),
+          this.positions.currentPositions(member, view),
         );
       }
     }
@@ -422,93 +429,6 @@ export class GroupMembersService {
     return { view: update.view, member };
   }
 
-  /** Where each owned partition is read from: its position, else the commit, else the reset. */
-  private async startPositions(
-    auth: TenantPrincipal,
-    groupId: string,
-    member: MemberState,
-    view: GroupView,
-  ): Promise<{ positions: Map<string, number>; resolved: Map<string, number> }> {
-    const positions = new Map<string, number>();
-    const resolved = new Map<string, number>();
-    let committed: Map<string, number> | undefined;
-    for (const tp of flatten(member.owned)) {
-      const key = tpKey(tp);
-      if (this.ctx.metadata.cache.topic(tp.topicId) === undefined) continue;
-      const position = view.positions.get(key);
-      if (position !== undefined) {
-        positions.set(key, position);
-        continue;
-      }
-      committed ??= await this.committedOffsets(auth.tenant.id, groupId);
-      let start = committed.get(key);
-      if (start !== undefined) {
-        resolved.set(MARK + key, start);
-      } else {
-        start = await this.resetOffset(auth.tenant.id, tp, member.autoOffsetReset);
-      }
-      positions.set(key, start);
-      resolved.set(key, start);
-    }
-    return { positions, resolved };
-  }
-
-  /** Reads the owned partitions in turn (a different one first each time), within the limits. */
-  private async fetchOwned(
-    auth: TenantPrincipal,
-    member: MemberState,
-    positions: ReadonlyMap<string, number>,
-    params: PollParams,
-  ): Promise<{ records: GroupRecordJson[]; advanced: Map<string, number>; bytes: number }> {
-    const records: GroupRecordJson[] = [];
-    const advanced = new Map<string, number>();
-    /** Keys and values returned (bounded by maxBytes), and log bytes read (the quota's unit). */
-    let bytes = 0;
-    let fetchedBytes = 0;
-    const keys = [...positions.keys()];
-    const first = keys.length === 0 ? 0 : this.rotation++ % keys.length;
-    for (const key of [...keys.slice(first), ...keys.slice(0, first)]) {
-      if (records.length >= params.maxRecords || bytes >= params.maxBytes) break;
-      const tp = keyToTp(auth.tenant.id, key);
-      const topic = this.ctx.metadata.cache.topic(tp.topicId);
-      if (topic === undefined) continue;
-      let offset = positions.get(key)!;
-      let fetched;
-      try {
-        fetched = await this.ctx.broker.fetch({
-          ...tp,
-          offset,
-          maxBytes: params.maxBytes - bytes,
-          maxWaitMs: 0,
-        });
-      } catch (error) {
-        if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) throw error;
-        // Kafka's auto.offset.reset also applies to a position that retention overtook.
-        offset = await this.resetOffset(auth.tenant.id, tp, member.autoOffsetReset);
-        advanced.set(key, offset);
-        continue;
-      }
-      const collected = collectRecords(
-        await decodeBatches(fetched.records),
-        offset,
-        params.maxRecords - records.length,
-        (record): GroupRecordJson => ({
-          topic: topic.name,
-          ...toRecordJson(record, tp.partition, params.keyFormat, params.valueFormat),
-        }),
-        params.maxBytes - bytes,
-      );
-      records.push(...collected.records);
-      bytes += Math.max(collected.bytes, 1);
-      fetchedBytes += fetched.records.length;
-      if (collected.nextOffset !== offset) advanced.set(key, collected.nextOffset);
-      const labels = { tenant: auth.tenant.name, topic: topic.name };
-      this.metrics.fetchRecords.inc(labels, collected.records.length);
-      this.metrics.fetchBytes.inc(labels, fetched.records.length);
-    }
-    return { records, advanced, bytes: fetchedBytes };
-  }
-
   /** Waits for a record, a change of the group, the next session expiry, or the deadline. */
   private async waitForChange(
     tenantId: string,
@@ -541,53 +461,6 @@ export class GroupMembersService {
     }
   }
 
-  /** The member's positions; `unmarkedOnly`: those not yet committed on its behalf. */
-  private currentPositions(
-    member: MemberState,
-    view: GroupView,
-    unmarkedOnly = true,
-  ): OffsetCommit[] {
-    const commits: OffsetCommit[] = [];
-    for (const tp of flatten(member.owned)) {
-      const position = view.positions.get(tpKey(tp));
-      if (position === undefined || this.ctx.metadata.cache.topic(tp.topicId) === undefined)
-        continue;
-      if (unmarkedOnly && view.positions.get(MARK + tpKey(tp)) === position) continue;
-      commits.push({ ...tp, offset: position });
-    }
-    return commits;
-  }
-
-  /** Commits durably, then marks the positions as committed (best effort: fenced). */
-  private async commitAndMark(
-    tenantId: string,
-    groupId: string,
-    version: number,
-    commits: readonly OffsetCommit[],
-  ): Promise<void> {
-    if (commits.length === 0) return;
-    await this.ctx.metadata.groupOffsets.commit(tenantId, groupId, commits);
-    await this.ctx.coordinator.setPositions(
-      tenantId,
-      groupId,
-      version,
-      new Map(commits.map((c) => [MARK + tpKey(c), c.offset])),
-    );
-  }
-
-  private async committedOffsets(tenantId: string, groupId: string): Promise<Map<string, number>> {
-    const rows = await this.ctx.metadata.groupOffsets.fetch(tenantId, groupId);
-    return new Map(rows.map((r) => [tpKey(r), r.offset]));
-  }
-
-  private async resetOffset(
-    tenantId: string,
-    tp: TopicPartitionRef,
-    reset: OffsetReset,
-  ): Promise<number> {
-    return (await this.ctx.broker.listOffset({ tenantId, ...tp }, reset)).offset;
-  }
-
   heartbeatAnswer(member: MemberState): HeartbeatAnswer {
     return { memberEpoch: member.memberEpoch, assignment: this.assignmentJson(member) };
   }
@@ -604,98 +477,4 @@ export class GroupMembersService {
   topicName(topicId: string): string {
     return this.ctx.metadata.cache.topic(topicId)?.name ?? topicId;
   }
-}
-
-export function checkGroup(
-  auth: TenantPrincipal,
-  groupId: string,
-  operation: 'read' | 'admin',
-): void {
-  checkGroupId(groupId);
-  authorize(auth.key, operation, 'group', groupId);
-}
-
-/** Removes expired members, with their liveness and the positions of what they owned. */
-export function dropExpired(
-  state: NonNullable<GroupChange['state']>,
-  view: GroupView,
-  change: GroupChange,
-  nowMs: number,
-): MemberState[] {
-  const expired = expireMembers(state, view.liveness, nowMs);
-  for (const member of expired) {
-    change.deleteLiveness.push(member.memberId);
-    // Their last records may not have been processed: the next owner starts from the commit.
-    change.deletePositions.push(...positionKeys(flatten(member.owned)));
-  }
-  if (expired.length > 0) change.markDirty();
-  return expired;
-}
-
-function liveMember(view: GroupView, memberId: string, nowMs: number): MemberState {
-  const member = requireMember(view.state, memberId);
-  const deadline = view.liveness.get(memberId) ?? member.joinedAtMs + member.sessionTimeoutMs;
-  if (deadline < nowMs) requireMember(null, memberId);
-  return member;
-}
-
-function positionKeys(partitions: readonly TopicPartitionRef[]): string[] {
-  return partitions.flatMap((tp) => [tpKey(tp), MARK + tpKey(tp)]);
-}
-
-function keyToTp(tenantId: string, key: string): PartitionPosition {
-  const colon = key.lastIndexOf(':');
-  return {
-    tenantId,
-    topicId: key.slice(0, colon),
-    partition: Number(key.slice(colon + 1)),
-    offset: 0,
-  };
-}
-
-/** Milliseconds until the first other member's session runs out, if any. */
-function nextExpiryMs(view: GroupView, self: string, nowMs: number): number | undefined {
-  let first: number | undefined;
-  for (const member of view.state?.members ?? []) {
-    if (member.memberId === self) continue;
-    const deadline =
-      view.liveness.get(member.memberId) ?? member.joinedAtMs + member.sessionTimeoutMs;
-    first = Math.min(first ?? Infinity, deadline);
-  }
-  return first === undefined ? undefined : Math.max(0, first - nowMs) + 1;
-}
-
-export function heartbeatInterval(sessionTimeoutMs: number): number {
-  return Math.max(100, Math.floor(sessionTimeoutMs / 3));
-}
-
-function checkInRange(
-  state: { logStartOffset: number; highWatermark: number },
-  offset: number,
-): number {
-  if (offset < state.logStartOffset || offset > state.highWatermark) {
-    throw new BrokerError(
-      'OFFSET_OUT_OF_RANGE',
-      `offset ${offset} is outside [${state.logStartOffset}, ${state.highWatermark}]`,
-      { extra: { logStartOffset: state.logStartOffset, highWatermark: state.highWatermark } },
-    );
-  }
-  return offset;
-}
-
-function busyGroup(groupId: string): BrokerError {
-  return new BrokerError('UNAVAILABLE', `group ${groupId} is changing too fast; retry shortly`);
-}
-
-function deadlineOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
