@@ -124,7 +124,8 @@ export class ScheduleLatency {
     });
   }
 
-  receive(seq: number): void {
+  /** `sentAtMs`: the scheduled send time the record carries (the schedule's, when it has none). */
+  receive(seq: number, sentAtMs = this.schedule.scheduledAtMs(seq)): void {
     assert(Number.isInteger(seq) && seq >= 0 && seq < this.schedule.count, () => `bad seq ${seq}`);
     if (this.seen[seq] === 1) {
       this.duplicates += 1;
@@ -132,13 +133,13 @@ export class ScheduleLatency {
     }
     this.seen[seq] = 1;
     this.distinct += 1;
-    this.histogram.recordMs(this.clock.nowMs() - this.schedule.scheduledAtMs(seq));
+    this.histogram.recordMs(this.clock.nowMs() - sentAtMs);
     if (this.complete) this.onComplete?.();
   }
 
-  /** A payload made by sequencedPayload. */
+  /** A payload made by sequencedPayload: latency from the send time it carries, if any. */
   receiveRecord(payload: Uint8Array): void {
-    this.receive(sequenceOf(payload));
+    this.receive(sequenceOf(payload), sentAtOf(payload));
   }
 
   /**
@@ -157,13 +158,29 @@ export class ScheduleLatency {
   }
 }
 
-/** Payload of `bytes` bytes that starts with the zero-padded sequence number (10 digits). */
-export function sequencedPayload(seq: number, bytes: number): Buffer {
-  const payload = Buffer.alloc(Math.max(bytes, 10), 'x');
-  payload.write(String(seq).padStart(10, '0'), 0, 'latin1');
+/**
+ * Payload of `bytes` bytes (ASCII) that starts with the zero-padded sequence number (10 digits)
+ * and, given `sentAtMs`, the scheduled send time on this process's performance.now() clock:
+ * `0000000042@1234.567;xxxx…`. Producer and consumer share the process, hence the clock.
+ */
+export function sequencedPayload(seq: number, bytes: number, sentAtMs?: number): Buffer {
+  const head =
+    String(seq).padStart(10, '0') + (sentAtMs === undefined ? '' : `@${sentAtMs.toFixed(3)};`);
+  const payload = Buffer.alloc(Math.max(bytes, head.length), 'x');
+  payload.write(head, 0, 'latin1');
   return payload;
 }
 
 export function sequenceOf(payload: Uint8Array): number {
   return Number(Buffer.from(payload.buffer, payload.byteOffset, 10).toString('latin1'));
+}
+
+/** The send time a sequencedPayload carries; undefined when it carries none. */
+export function sentAtOf(payload: Uint8Array): number | undefined {
+  if (payload.length < 12 || payload[10] !== 0x40 /* @ */) return undefined;
+  const end = payload.indexOf(0x3b /* ; */, 11);
+  if (end < 0) return undefined;
+  const text = Buffer.from(payload.buffer, payload.byteOffset + 11, end - 11).toString('latin1');
+  const sentAtMs = Number(text);
+  return Number.isFinite(sentAtMs) ? sentAtMs : undefined;
 }

@@ -1,7 +1,8 @@
 // One fixed-rate produce -> consume run, shared by every latency driver: the transport (NATS,
-// Redis, later Tributary over WebSocket) only says how to receive and how to send one record;
-// this runs the schedule, bounds what is in flight, waits for stragglers, and turns the samples
-// into a DriverRun. Latency counts from each record's scheduled send time (scheduler.ts).
+// Redis, Tributary over WebSocket) only says how to receive and how to send one record; this
+// runs the schedule, bounds what is in flight, waits for stragglers, and turns the samples into
+// a DriverRun. Every record carries its sequence number and its scheduled send time (scheduler.ts);
+// latency counts from that time to the record's arrival.
 import { FixedRateSchedule, ScheduleLatency, sendOnSchedule, sequencedPayload } from '../scheduler';
 import { type DriverRun, type LatencyShape } from './driver';
 
@@ -43,7 +44,7 @@ export async function latencyRun(
     (seq) => {
       inFlight++;
       const tracked: Promise<void> = transport
-        .send(sequencedPayload(seq, shape.messageBytes))
+        .send(sequencedPayload(seq, shape.messageBytes, schedule.scheduledAtMs(seq)))
         .then(
           () => undefined,
           () => void refused++,
