@@ -83,6 +83,12 @@ export const SHAPE = {
   storageBatchRecords: 1_000,
   /** Unanswered publishes the latency senders allow before they wait (then latency shows it). */
   latencyInFlightMax: 10_000,
+  /** Partitions of Tributary's (d) topic: one, as the peers' one subject / one stream key. */
+  latencyPartitions: 1,
+  /** Produce requests the Tributary latency sender has in flight at most (HTTP connections). */
+  latencyProduceConnections: 8,
+  /** Credit of the WebSocket catch-up subscription, topped up by half as records arrive. */
+  wsCreditWindow: 10_000,
 } as const;
 
 export function profileFor(mode: Mode): Profile {

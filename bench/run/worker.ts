@@ -9,6 +9,7 @@ import { httpProduce, tributaryFetch } from './drivers/http';
 import { natsCatchUp, natsLatency, natsProduce } from './drivers/nats';
 import { redisCatchUp, redisLatency, redisProduce } from './drivers/redis';
 import { rawDisk, storageAppend } from './drivers/storage';
+import { tributaryWsCatchUp, tributaryWsLatency } from './drivers/tributary-ws';
 
 /** Largest plan accepted on stdin; a plan is a few hundred bytes. */
 const PLAN_BYTES_MAX = 1024 * 1024;
@@ -19,6 +20,10 @@ async function openDriver(job: Job): Promise<Driver> {
       return httpProduce(job);
     case 'tributary-fetch':
       return tributaryFetch(job);
+    case 'tributary-ws-catch-up':
+      return tributaryWsCatchUp(job);
+    case 'tributary-ws-latency':
+      return tributaryWsLatency(job);
     case 'nats-produce':
       return natsProduce(job);
     case 'nats-catch-up':

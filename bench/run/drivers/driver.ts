@@ -48,6 +48,27 @@ export type Job =
       messageBytes: number;
       expectedRecords: number;
     }
+  | {
+      driver: 'tributary-ws-catch-up';
+      origin: string;
+      key: string;
+      topic: string;
+      /** Credit granted with the subscription; topped up as records arrive (drivers/tributary-ws.ts). */
+      creditWindow: number;
+      messageBytes: number;
+      expectedRecords: number;
+    }
+  | ({
+      driver: 'tributary-ws-latency';
+      origin: string;
+      key: string;
+      topic: string;
+      partitions: number;
+      /** Subscribe as a member of a fresh group `${groupPrefix}${run}`; unset: to the partitions. */
+      groupPrefix?: string;
+      /** Concurrent produce requests at most (HTTP connections of the sender). */
+      produceConnections: number;
+    } & LatencyShape)
   | ({ driver: 'nats-produce'; url: string; subjects: string[] } & ProduceShape)
   | {
       driver: 'nats-catch-up';

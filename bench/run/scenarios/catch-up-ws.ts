@@ -1,22 +1,48 @@
-// (c), WebSocket part: the stored records read back over GET /v1/ws (subscribe from
-// "earliest" with credit, API.md) instead of REST fetch. A stub until the endpoint exists: it
-// reports the row as skipped with the reason. To fill it in: a driver in drivers/ that opens
-// one socket, subscribes to every partition of `topic` from earliest and counts records until
-// `expectedRecords`, replenishing credit as it goes; then measure it here as catch-up.ts
-// measures the REST read (same plan, same identity).
+// (c), WebSocket part: the stored records read back over GET /v1/ws instead of REST fetch — one
+// connection, one subscription to every partition from "earliest" with credit (API.md): a
+// window of SHAPE.wsCreditWindow records granted with the subscription and topped up by what
+// arrived each time half of it has (drivers/tributary-ws.ts). Measured as catch-up.ts measures
+// the REST read: one warm-up read, then the profile's runs, each a whole read.
+import { num } from '../../common/format';
+import { SHAPE } from '../plan';
 import { type Row, type RowIdentity } from '../results';
-import { type BenchContext, skipped } from './scenario';
+import { type BenchContext, measureRow, nodeServer, onLoadCore, skipped } from './scenario';
 import { wsEndpointMissing } from './ws-status';
 
-export const WS_DRIVER_MISSING =
-  'the WebSocket consume driver is not written yet (bench/run/scenarios/catch-up-ws.ts)';
+/** A whole read taking longer than this has gone wrong; the driver stops it there. */
+const READ_MS_MAX = 5 * 60_000;
+
+export const WS_CATCH_UP_WORKLOAD =
+  `GET /v1/ws, one connection, one subscription to every partition from earliest, ` +
+  `credit ${num(SHAPE.wsCreditWindow)} topped up by ${num(SHAPE.wsCreditWindow / 2)} per ${num(SHAPE.wsCreditWindow / 2)} received`;
 
 export async function tributaryWsCatchUpRow(
   ctx: BenchContext,
   identity: RowIdentity,
-  _topic: string,
-  _expectedRecords: number,
+  topic: string,
+  expectedRecords: number,
 ): Promise<Row> {
   const missing = await wsEndpointMissing(ctx);
-  return skipped(identity, missing ?? WS_DRIVER_MISSING);
+  if (missing !== undefined) return skipped(identity, missing);
+  return measureRow(ctx, identity, () =>
+    onLoadCore(
+      ctx,
+      {
+        job: {
+          driver: 'tributary-ws-catch-up',
+          origin: ctx.node.origin,
+          key: ctx.node.key,
+          topic,
+          creditWindow: SHAPE.wsCreditWindow,
+          messageBytes: identity.messageBytes,
+          expectedRecords,
+        },
+        // The driver reads each duration as the longest a read may take.
+        warmupMs: READ_MS_MAX,
+        durationMs: READ_MS_MAX,
+        runs: ctx.profile.runs,
+      },
+      nodeServer(ctx),
+    ),
+  );
 }

@@ -1,7 +1,7 @@
 // (c) Consume / catch-up: N records of 100 B stored first (1,000,000 in a full run), then read
 // back from the start, all partitions in parallel, as fast as the consumer can — Tributary over
-// REST fetch (and over WebSocket, catch-up-ws.ts), NATS JetStream with one pull consumer per
-// subject, Redis Streams with XREADGROUP per key. Preloading is not measured.
+// REST fetch and over a WebSocket subscription (catch-up-ws.ts), NATS JetStream with one pull
+// consumer per subject, Redis Streams with XREADGROUP per key. Preloading is not measured.
 import { assert } from '@tributary/common';
 import { num } from '../../common/format';
 import { Aborted } from '../cleanup';
@@ -9,7 +9,7 @@ import { type Job } from '../drivers/driver';
 import { isPeer, peerDurability } from '../peers/peer';
 import { type Profile, SHAPE } from '../plan';
 import { type Row, type RowIdentity } from '../results';
-import { tributaryWsCatchUpRow } from './catch-up-ws';
+import { tributaryWsCatchUpRow, WS_CATCH_UP_WORKLOAD } from './catch-up-ws';
 import { TRIBUTARY_DURABILITY_NOTES } from './produce-rows';
 import {
   type BenchContext,
@@ -28,7 +28,7 @@ const BYTES = SHAPE.smallValueBytes;
 const GROUP = `${sizeLabel(BYTES)}`;
 
 /** Stores exactly `records` records through a produce job (not measured). */
-async function preload(ctx: BenchContext, job: Job, records: number): Promise<void> {
+export async function preload(ctx: BenchContext, job: Job, records: number): Promise<void> {
   ctx.progress(`  preloading ${num(records)} records (${job.driver})`);
   const { runs } = await onLoadCore(
     ctx,
@@ -45,7 +45,7 @@ function readPlan(ctx: BenchContext, job: Job) {
   return { job, warmupMs: 1, durationMs: 1, runs: ctx.profile.runs };
 }
 
-const preloadShape = (records: number) => ({
+export const preloadShape = (records: number) => ({
   messageBytes: BYTES,
   batch: SHAPE.preloadBatchRecords,
   concurrency: SHAPE.preloadConcurrency,
@@ -74,7 +74,7 @@ async function tributaryRows(ctx: BenchContext, records: number): Promise<Row[]>
   const ws: RowIdentity = {
     ...base,
     variant: 'WebSocket',
-    workload: 'GET /v1/ws, subscribe from earliest with credit',
+    workload: WS_CATCH_UP_WORKLOAD,
   };
   try {
     return await scoped(

@@ -1,12 +1,9 @@
 // (d) End-to-end latency, produce -> delivery, at fixed rates (1k, 10k, 50k records/s): record
-// `seq` is sent at start + seq / rate and its latency runs from that scheduled time to its
-// arrival at the consumer (scheduler.ts), so a stall cannot hide the samples it delays.
-// NATS JetStream (async publish -> ordered consumer) and Redis Streams (XADD -> blocking
-// XREADGROUP) are measured now. Tributary's row needs produce -> WebSocket delivery (GET /v1/ws)
-// and is skipped with the reason until that exists. To fill it in: a 'tributary-ws-latency'
-// driver in drivers/ that produces over HTTP (or the socket's "produce" op) with
-// sendOnSchedule and receives with a subscription from "latest", recording into
-// ScheduleLatency exactly as drivers/nats.ts does; then measure it in tributaryRow below.
+// `seq` is sent at start + seq / rate, carries that scheduled time in its value, and its latency
+// runs from that time to its arrival at the consumer (scheduler.ts), so a stall cannot hide the
+// samples it delays. Tributary: HTTP produce (acks=1), every record due in one scheduler tick in
+// one request, -> a WebSocket subscription from "latest" (drivers/tributary-ws.ts); NATS
+// JetStream: async publish -> ordered consumer; Redis Streams: XADD -> blocking XREADGROUP.
 import { num } from '../../common/format';
 import { type Job } from '../drivers/driver';
 import { isPeer, peerDurability } from '../peers/peer';
@@ -16,6 +13,7 @@ import { TRIBUTARY_DURABILITY_NOTES } from './produce-rows';
 import {
   type BenchContext,
   measureRow,
+  nodeServer,
   onLoadCore,
   type Scenario,
   scoped,
@@ -27,27 +25,74 @@ import { wsEndpointMissing } from './ws-status';
 
 const BYTES = SHAPE.smallValueBytes;
 
-export const WS_LATENCY_DRIVER_MISSING =
-  'the WebSocket latency driver is not written yet (bench/run/scenarios/e2e-latency.ts)';
-
-function latencyPlan(ctx: BenchContext, job: Job) {
+export function latencyPlan(ctx: BenchContext, job: Job) {
   const p = ctx.profile;
   return { job, warmupMs: p.latencyWarmupMs, durationMs: p.latencyDurationMs, runs: p.runs };
 }
 
 const group = (rate: number): string => `${num(rate)} records/s`;
 
-function tributaryRow(rate: number, wsMissing: string | undefined): Row {
+/** Where and how Tributary's latency rows produce; the same words for (d) and (h). */
+export function tributaryLatencyWorkload(subscription: string, partitions: number): string {
+  return (
+    `HTTP produce (acks=1, keyless), every record due in a scheduler tick in one request, at most ` +
+    `${SHAPE.latencyProduceConnections} requests in flight -> ${subscription} from latest on one ` +
+    `WebSocket, no credit; ${partitions} partition${partitions === 1 ? '' : 's'}; ` +
+    `${sizeLabel(BYTES)} records (JSON string values carrying sequence number and scheduled send time)`
+  );
+}
+
+/**
+ * One Tributary latency row: a fresh topic of `partitions` partitions for the row (removed
+ * after it), runs of the profile's latency plan through the 'tributary-ws-latency' driver.
+ */
+export function tributaryLatencyRow(
+  ctx: BenchContext,
+  identity: RowIdentity,
+  topic: string,
+  partitions: number,
+  rate: number,
+  groupPrefix: string | undefined,
+): Promise<Row> {
+  return measureRow(ctx, identity, () =>
+    scoped(
+      ctx,
+      `topic ${topic}`,
+      () => ctx.node.createTopic(topic, partitions, 'replicated'),
+      () => ctx.node.deleteTopic(topic),
+      () =>
+        onLoadCore(
+          ctx,
+          latencyPlan(ctx, {
+            driver: 'tributary-ws-latency',
+            origin: ctx.node.origin,
+            key: ctx.node.key,
+            topic,
+            partitions,
+            ...(groupPrefix === undefined ? {} : { groupPrefix }),
+            produceConnections: SHAPE.latencyProduceConnections,
+            ratePerSec: rate,
+            messageBytes: BYTES,
+            inFlightMax: SHAPE.latencyInFlightMax,
+          }),
+          nodeServer(ctx),
+        ),
+    ),
+  );
+}
+
+function tributaryRow(ctx: BenchContext, rate: number, wsMissing: string | undefined) {
   const identity: RowIdentity = {
     system: 'tributary',
     variant: 'WebSocket',
     group: group(rate),
     durability: 'replicated',
     durabilityNote: TRIBUTARY_DURABILITY_NOTES.replicated,
-    workload: `HTTP produce (acks=1) -> WebSocket subscription, ${sizeLabel(BYTES)} records`,
+    workload: tributaryLatencyWorkload('a subscription to the partition', SHAPE.latencyPartitions),
     messageBytes: BYTES,
   };
-  return skipped(identity, wsMissing ?? WS_LATENCY_DRIVER_MISSING);
+  if (wsMissing !== undefined) return Promise.resolve(skipped(identity, wsMissing));
+  return tributaryLatencyRow(ctx, identity, `d-${rate}`, SHAPE.latencyPartitions, rate, undefined);
 }
 
 function natsRow(ctx: BenchContext, rate: number): Promise<Row> {
@@ -129,7 +174,8 @@ export const e2eLatency: Scenario = {
   describe: (p: Profile) =>
     `${sizeLabel(BYTES)} records sent on a fixed schedule at ${p.latencyRatesPerSec.map((r) => num(r)).join(', ')} records/s ` +
     `for ${seconds(p.latencyDurationMs)} per run (${p.runs} runs after a ${seconds(p.latencyWarmupMs)} warm-up); ` +
-    'latency = arrival at the consumer - scheduled send time (coordinated-omission-free: a late send counts ' +
+    'latency = arrival at the consumer - the scheduled send time, which each record carries in its value ' +
+    '(coordinated-omission-free: a late send counts ' +
     `as latency). Producer and consumer share the load-generator process and clock; at most ${num(SHAPE.latencyInFlightMax)} ` +
     'unacknowledged sends. A record not delivered within 5 s of the last send counts at the time the run gave up, and as an error. ' +
     'Compare the percentiles; records/s is the delivered rate.',
@@ -137,7 +183,7 @@ export const e2eLatency: Scenario = {
     const wsMissing = await wsEndpointMissing(ctx);
     const rows: Row[] = [];
     for (const rate of ctx.profile.latencyRatesPerSec) {
-      rows.push(tributaryRow(rate, wsMissing));
+      rows.push(await tributaryRow(ctx, rate, wsMissing));
       rows.push(await natsRow(ctx, rate));
       rows.push(await redisRow(ctx, rate));
     }

@@ -8,11 +8,22 @@ describe('node config', () => {
       dataDir: './data',
       databaseUrl: undefined,
       redisUrl: undefined,
+      redisKeyPrefix: 'tributary:',
       adminToken: undefined,
+      allowedOrigins: [],
       nodeId: 1,
       rpcPort: 9092,
       logLevel: 'info',
     });
+  });
+
+  it('reads the Redis key prefix and the allowed origins', () => {
+    const config = loadNodeConfig({
+      TRIBUTARY_REDIS_PREFIX: 'prod-1:',
+      TRIBUTARY_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:3000',
+    });
+    expect(config.redisKeyPrefix).toBe('prod-1:');
+    expect(config.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
   });
 
   it.each([
@@ -25,6 +36,12 @@ describe('node config', () => {
     [{ TRIBUTARY_LOG_LEVEL: 'loud' }, /^TRIBUTARY_LOG_LEVEL:/],
     [{ TRIBUTARY_ADMIN_TOKEN: 'short' }, /^TRIBUTARY_ADMIN_TOKEN:/],
     [{ DATA_DIR: '' }, /^DATA_DIR:/],
+    [{ TRIBUTARY_REDIS_PREFIX: 'has space' }, /^TRIBUTARY_REDIS_PREFIX:/],
+    [
+      { TRIBUTARY_ALLOWED_ORIGINS: 'https://ok.example.com,not-an-origin' },
+      /^TRIBUTARY_ALLOWED_ORIGINS:/,
+    ],
+    [{ TRIBUTARY_ALLOWED_ORIGINS: 'https://app.example.com/path' }, /^TRIBUTARY_ALLOWED_ORIGINS:/],
   ])('names the variable in error for %j', (env, message) => {
     expect(() => loadNodeConfig(env)).toThrow(message);
   });
