@@ -21,6 +21,10 @@ export interface Profile {
   /** Per storage-engine or raw-disk run: stop at this many bytes or this long, whichever first. */
   storageBytesMax: number;
   storageDurationMs: number;
+  /** Records stored, then consumed by a consumer group over REST polls (scenario f). */
+  groupPollRecords: number;
+  /** How long the first members of the rebalance scenario (g) consume before one more joins. */
+  rebalanceSettleMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -38,6 +42,8 @@ export const PROFILES: Readonly<Record<Mode, Profile>> = {
     latencyWarmupMs: 1_000,
     storageBytesMax: 256 * MiB,
     storageDurationMs: 1_500,
+    groupPollRecords: 1_000_000,
+    rebalanceSettleMs: 2_000,
   },
   quick: {
     mode: 'quick',
@@ -50,6 +56,8 @@ export const PROFILES: Readonly<Record<Mode, Profile>> = {
     latencyWarmupMs: 200,
     storageBytesMax: 32 * MiB,
     storageDurationMs: 200,
+    groupPollRecords: 50_000,
+    rebalanceSettleMs: 500,
   },
   tiny: {
     mode: 'tiny',
@@ -62,6 +70,8 @@ export const PROFILES: Readonly<Record<Mode, Profile>> = {
     latencyWarmupMs: 50,
     storageBytesMax: 2 * MiB,
     storageDurationMs: 60,
+    groupPollRecords: 3_000,
+    rebalanceSettleMs: 200,
   },
 };
 
@@ -89,6 +99,15 @@ export const SHAPE = {
   latencyProduceConnections: 8,
   /** Credit of the WebSocket catch-up subscription, topped up by half as records arrive. */
   wsCreditWindow: 10_000,
+  /** Members of the REST group poll rows (f): one, and three polling in parallel. */
+  groupPollMembers: [1, 3] as const,
+  /** Rebalance (g): members consuming before one more joins, under this steady produce rate. */
+  rebalanceMembers: 3,
+  rebalanceProduceRatePerSec: 6_000,
+  /** Long-poll of the rebalance members (they rarely wait: records keep arriving). */
+  rebalancePollWaitMs: 1_000,
+  /** Fixed rate of the group-subscription latency scenario (h). */
+  groupLatencyRatePerSec: 10_000,
 } as const;
 
 export function profileFor(mode: Mode): Profile {

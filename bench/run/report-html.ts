@@ -70,9 +70,10 @@ function percentileChart(scenario: ScenarioResult): string {
     }));
   if (items.every((i) => i.percentiles === undefined)) return '';
   const what =
-    scenario.metric === 'latency'
+    scenario.latencyMeaning ??
+    (scenario.metric === 'latency'
       ? 'produce → delivery latency (from the scheduled send time)'
-      : 'latency per request / batch at the client';
+      : 'latency per request / batch at the client');
   const legend = 'bars per row: p50 (darkest), p99, p99.9 (lightest); medians over the runs';
   return `<h3>${esc(what)}</h3>\n<p class="note">${esc(legend)}</p>\n${latencyChart(`${scenario.title}: ${what}`, items)}`;
 }

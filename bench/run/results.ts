@@ -87,6 +87,8 @@ export interface ScenarioResult {
   description: string;
   /** `throughput`: higher is better; `latency`: compare the percentiles, lower is better. */
   metric: 'throughput' | 'latency';
+  /** What the latency columns measure, when it is not produce -> delivery or per request. */
+  latencyMeaning?: string;
   rows: Row[];
   seconds: number;
 }

@@ -1,14 +1,15 @@
 // `npm run bench`: Tributary measured beside NATS JetStream and Redis Streams in one run.
 //
 //   npm run bench                    full run -> bench/results/<timestamp>.json, bench/report.html
-//   npm run bench -- --quick         at most ~2 minutes -> bench/results/quick/ (not committed)
+//   npm run bench -- --quick         about 2 minutes -> bench/results/quick/ (not committed)
 //   npm run bench -- --tiny --out d  seconds, for the runner's test
 //
 // Starts a standalone node from this repository (fresh DATA_DIR, embedded PGlite) on the server
 // core, reaches the peers at NATS_URL and REDIS_URL (skipped, with the reason, when it cannot),
-// runs the scenarios (scenarios/*.ts) with load generators on the other core, then prints a
-// table and writes the JSON and the HTML. Everything it started or created is removed on the
-// way out, also after a failure and on Ctrl-C (cleanup.ts).
+// runs the scenarios (scenarios/*.ts; the consumer-group ones, f to h, are Tributary only) with
+// load generators on the other core, then prints a table and writes the JSON and the HTML.
+// Everything it started or created is removed on the way out, also after a failure and on
+// Ctrl-C (cleanup.ts).
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,6 +29,9 @@ import { type BenchResult, type PeerSummary, RESULT_SCHEMA, type ScenarioResult 
 import { batchedProduce } from './scenarios/batched-produce';
 import { catchUp } from './scenarios/catch-up';
 import { e2eLatency } from './scenarios/e2e-latency';
+import { groupLatency } from './scenarios/group-latency';
+import { groupPoll } from './scenarios/group-poll';
+import { rebalance } from './scenarios/rebalance';
 import { type BenchContext, type Scenario, SERVER_CORE, LOAD_CORE } from './scenarios/scenario';
 import { singleProduce } from './scenarios/single-produce';
 import { storageVsDisk } from './scenarios/storage-vs-disk';
@@ -39,6 +43,9 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   c: catchUp,
   d: e2eLatency,
   e: storageVsDisk,
+  f: groupPoll,
+  g: rebalance,
+  h: groupLatency,
 };
 const NATS_URL_DEFAULT = 'nats://127.0.0.1:4222';
 const REDIS_URL_DEFAULT = 'redis://127.0.0.1:6379';
@@ -55,10 +62,10 @@ function method(profile: Profile): string[] {
       : 'No pinning (taskset missing or fewer than 2 cores): servers and load generators share the cores.',
     `Every row: a warm-up (discarded), then ${profile.runs} measured runs; figures are the median with (min–max) over the runs. Load generators are separate processes (one per row), closed loops unless a fixed rate is stated.`,
     'Records are keyless values of exactly the stated size: Tributary stores a JSON string value of that many bytes, NATS a message payload and Redis a stream field of the same bytes. MB/s = records x value size / s, 10^6 bytes (scenario (e): encoded batch bytes).',
-    'Latency per request / batch is measured at the client from send to answer; (d) measures produce -> delivery from the scheduled send time (coordinated-omission-free), in a fixed-size histogram (<1% error).',
+    'Latency per request / batch is measured at the client from send to answer; (d) and (h) measure produce -> delivery from the scheduled send time each record carries (coordinated-omission-free); (g) takes one rebalance time per run; all in a fixed-size histogram (<1% error).',
     'Server CPU is % of one core over the measured runs (from /proc/<pid>/stat); peak RSS is VmHWM reset per row for processes the runner started, VmRSS sampled every 50 ms for the peers; n/a when the process is not on this machine or not known by name.',
     'Durability states what an acknowledgement means: fsync = on disk; replicated / page-cache = in the OS page cache (a machine crash may lose it; Tributary replicated is a single node here); memory = in the server process only; none = not stored. Compare rows of like durability.',
-    'Tributary/peer: Tributary median / peer median of records/s (above 1: Tributary is faster); for (d) Tributary p99 / peer p99 (below 1: Tributary is faster); for (e) engine / raw disk.',
+    'Tributary/peer: Tributary median / peer median of records/s (above 1: Tributary is faster); for (d) Tributary p99 / peer p99 (below 1: Tributary is faster); for (e) engine / raw disk. (f), (g) and (h) measure consumer groups, Tributary only: no peer rows, no ratio.',
   ];
 }
 
@@ -114,6 +121,7 @@ async function runScenario(ctx: BenchContext, scenario: Scenario): Promise<Scena
     title: scenario.title,
     description: scenario.describe(ctx.profile),
     metric: scenario.metric,
+    ...(scenario.latencyMeaning === undefined ? {} : { latencyMeaning: scenario.latencyMeaning }),
     rows,
     seconds: (performance.now() - startedMs) / 1000,
   };

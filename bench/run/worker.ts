@@ -9,6 +9,7 @@ import { httpProduce, tributaryFetch } from './drivers/http';
 import { natsCatchUp, natsLatency, natsProduce } from './drivers/nats';
 import { redisCatchUp, redisLatency, redisProduce } from './drivers/redis';
 import { rawDisk, storageAppend } from './drivers/storage';
+import { tributaryGroupPoll, tributaryRebalance } from './drivers/tributary-groups';
 import { tributaryWsCatchUp, tributaryWsLatency } from './drivers/tributary-ws';
 
 /** Largest plan accepted on stdin; a plan is a few hundred bytes. */
@@ -24,6 +25,10 @@ async function openDriver(job: Job): Promise<Driver> {
       return tributaryWsCatchUp(job);
     case 'tributary-ws-latency':
       return tributaryWsLatency(job);
+    case 'tributary-group-poll':
+      return tributaryGroupPoll(job);
+    case 'tributary-rebalance':
+      return tributaryRebalance(job);
     case 'nats-produce':
       return natsProduce(job);
     case 'nats-catch-up':

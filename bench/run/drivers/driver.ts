@@ -69,6 +69,36 @@ export type Job =
       /** Concurrent produce requests at most (HTTP connections of the sender). */
       produceConnections: number;
     } & LatencyShape)
+  | {
+      driver: 'tributary-group-poll';
+      origin: string;
+      key: string;
+      topic: string;
+      partitions: number;
+      /** Each run is a fresh group `${groupPrefix}${run}`, read from the earliest offset. */
+      groupPrefix: string;
+      members: number;
+      maxRecords: number;
+      maxBytes: number;
+      messageBytes: number;
+      expectedRecords: number;
+    }
+  | {
+      driver: 'tributary-rebalance';
+      origin: string;
+      key: string;
+      topic: string;
+      partitions: number;
+      groupPrefix: string;
+      /** Members consuming before the one that joins. */
+      members: number;
+      produceRatePerSec: number;
+      messageBytes: number;
+      /** How long the first members consume steadily before the next one joins. */
+      settleMs: number;
+      pollWaitMs: number;
+      maxRecords: number;
+    }
   | ({ driver: 'nats-produce'; url: string; subjects: string[] } & ProduceShape)
   | {
       driver: 'nats-catch-up';

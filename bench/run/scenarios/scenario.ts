@@ -45,6 +45,8 @@ export interface Scenario {
   id: string;
   title: string;
   metric: ScenarioResult['metric'];
+  /** What the latency columns measure, when it is not produce -> delivery or per request. */
+  latencyMeaning?: string;
   describe(profile: Profile): string;
   rows(ctx: BenchContext): Promise<Row[]>;
 }
