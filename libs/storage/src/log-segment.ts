@@ -200,7 +200,7 @@ export class LogSegment {
   /** The first batch whose last offset is >= `offset`, scanning from the index. */
   private async findBatch(window: FileWindow, offset: number): Promise<ScannedBatch | undefined> {
     let position = this.offsetIndex.lookup(offset).position;
-    while (position < this.sizeBytes) {
+    while (position < window.endPosition) {
       const header = await window.header(position);
       if (header === undefined) return undefined;
       this.checkScanned(header);
@@ -247,13 +247,18 @@ export class LogSegment {
     return this.window(async (window) => {
       const first = await this.findBatch(window, offset);
       if (first === undefined || first.lastOffset >= maxOffset) return undefined;
-      const wanted = Math.max(first.sizeBytes, Math.min(maxBytes, this.sizeBytes - first.position));
+      // Bounded by the segment's size when the read began: an append finishing during the
+      // read's awaits must not stretch the range past what the window may read.
+      const wanted = Math.max(
+        first.sizeBytes,
+        Math.min(maxBytes, window.endPosition - first.position),
+      );
       if (!(await window.ensure(first.position, wanted))) {
         throw new BrokerError('CORRUPT_RECORD', `short read in ${this.logPath}`);
       }
       let end = first.position + first.sizeBytes;
       let nextOffset = first.lastOffset + 1;
-      while (end < this.sizeBytes && end - first.position < wanted) {
+      while (end < window.endPosition && end - first.position < wanted) {
         const header = await window.header(end);
         if (header === undefined) break;
         this.checkScanned(header);
@@ -297,7 +302,7 @@ export class LogSegment {
     const from = Math.max(entry?.offset ?? this.baseOffset, startingOffset);
     return this.window(async (window) => {
       let position = this.offsetIndex.lookup(from).position;
-      while (position < this.sizeBytes) {
+      while (position < window.endPosition) {
         const header = await window.header(position);
         if (header === undefined) return undefined;
         this.checkScanned(header);

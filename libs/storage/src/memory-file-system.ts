@@ -39,6 +39,8 @@ class MemoryFileHandle implements FileHandle {
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     this.checkOpen();
+    const held = this.fsys.onRead?.(this.path);
+    if (held !== undefined) await held;
     const end = Math.min(this.file.lengthBytes, position + length);
     if (end <= position) return 0;
     this.file.data.copy(buffer, offset, position, end);
@@ -121,6 +123,8 @@ export class MemoryFileSystem implements FileSystem {
    * written before the call becomes durable when it resolves.
    */
   onSync: ((file: string) => void | Promise<void>) | undefined;
+  /** Test hook, called when a handle read starts: a returned promise holds the read. */
+  onRead: ((file: string) => void | Promise<void>) | undefined;
 
   /** Waits for a held write or sync; one still held when the power is cut never happens. */
   async surviving(held: Promise<void>): Promise<void> {

@@ -364,3 +364,35 @@ describe.each(harnesses)('PartitionLog on $name', (harness) => {
     await log.close();
   });
 });
+
+describe('PartitionLog reads racing appends', () => {
+  it('a read is not confused by an append that finishes while it reads', async () => {
+    const fs = new MemoryFileSystem();
+    const pool = new HandlePool(fs, 8);
+    const log = await PartitionLog.open({
+      dir: '/data/orders-0',
+      fs,
+      pool,
+      clock: new ManualClock(T0),
+      config: { ...DEFAULT_LOG_CONFIG, durability: 'replicated' },
+    });
+    await log.append(batch(['a']));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    fs.onRead = () => gate;
+    const reading = log.read(0, 1 << 20);
+    // The read is held inside its first file read; the log grows meanwhile.
+    await log.append(batch(['b']));
+    fs.onRead = undefined;
+    release();
+    const read = await reading;
+    const offsets = decodeRecordBatches(read.records).flatMap((b) =>
+      b.records.map((r) => r.offset),
+    );
+    expect(offsets).toEqual([0]);
+    const next = await log.read(read.nextOffset, 1 << 20);
+    expect(decodeRecordBatches(next.records)[0]!.records[0]!.value!.toString()).toBe('b');
+    await log.close();
+    await pool.closeAll();
+  });
+});
