@@ -22,6 +22,7 @@ import { type Response } from 'express';
 import { Gauge } from 'prom-client';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { deadlineOrAbort } from '../groups/group-calls';
 import {
   type GroupRecordJson,
   GroupMembersService,
@@ -333,15 +334,5 @@ function withoutTopic(record: GroupRecordJson): FetchedRecordJson {
 /** Waits out a QUOTA_EXCEEDED's Retry-After, or until the stream ends. */
 function pauseFor(error: BrokerError, signal: AbortSignal): Promise<void> {
   const seconds = error.extra.retryAfterSeconds;
-  const ms = typeof seconds === 'number' ? seconds * 1000 : 1000;
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return deadlineOrAbort(typeof seconds === 'number' ? seconds * 1000 : 1000, signal);
 }
