@@ -221,6 +221,17 @@ describe('WebSocket /v1/ws', () => {
     b.send({ op: 'commit', id: 'c', subscription: subB });
     const committed = await b.op('committed');
     expect(committed.offsets).toHaveLength(2);
+    b.send({
+      op: 'commit',
+      id: 'c1',
+      subscription: subB,
+      offsets: [{ partition: revoked[0], offset: 1 }],
+    });
+    expect((await b.op('committed')).offsets).toEqual([
+      { topic: 'shared', partition: revoked[0], offset: 1 },
+    ]);
+    b.send({ op: 'commit', id: 'c2', subscription: subB, offsets: [{ partition: 'x' }] });
+    expect((await b.op('error')).problem.code).toBe('INVALID_REQUEST');
     const described = await t.api.get('/v1/groups/ws-group', { token: key });
     expect(described.body.members).toHaveLength(2);
     const ofB = described.body.offsets.filter((o: any) => revoked.includes(o.partition));

@@ -2,7 +2,7 @@
 // on this connection only. A read takes what is there now (fetches with maxWaitMs 0, a
 // different partition first each time), and with nothing anywhere the stream parks on the
 // same waiters as long-polls, woken by the first append to any of its partitions.
-import { BrokerError, isBrokerError } from '@tributary/common';
+import { BrokerError } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
 import {
   type BrokerClient,
@@ -10,7 +10,7 @@ import {
   type PartitionPosition,
   type WakeReason,
 } from '@tributary/partitions';
-import { collectRecords, decodeBatches } from '../records/fetch.service';
+import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
 import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
 import { topicPartition } from '../topics/topic-access';
 
@@ -95,41 +95,28 @@ export class TopicReader {
 
   /** What the partitions hold now from their positions, within the limits; moves them on. */
   async read(maxRecords: number, maxBytes: number, formats: Formats): Promise<TopicBatch> {
-    const records: FetchedRecordJson[] = [];
-    let bytes = 0;
-    const count = this.positions.length;
-    const first = this.rotation++ % count;
-    for (let i = 0; i < count; i++) {
-      if (records.length >= maxRecords || bytes >= maxBytes) break;
-      const partition = (first + i) % count;
-      const tp = topicPartition(this.topic, partition);
-      const offset = this.positions[partition]!;
-      let fetched;
-      try {
-        fetched = await this.broker.fetch({
-          ...tp,
-          offset,
-          maxBytes: maxBytes - bytes,
-          maxWaitMs: 0,
-        });
-      } catch (error) {
+    const cursors: ReadCursor<FetchedRecordJson>[] = this.positions.map((offset, partition) => ({
+      tp: topicPartition(this.topic, partition),
+      offset,
+      toJson: (record) => toRecordJson(record, partition, formats.keyFormat, formats.valueFormat),
+    }));
+    const first = this.rotation++ % cursors.length;
+    const read = await readPartitionsInTurn(
+      this.broker,
+      cursors,
+      first,
+      { maxRecords, maxBytes },
+      async (cursor, error) => {
         // Retention overtook the position: carry on from the new log start.
-        const { logStartOffset } = this.broker.state(tp);
-        if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE') || offset >= logStartOffset) throw error;
-        this.positions[partition] = logStartOffset;
-        continue;
-      }
-      const collected = collectRecords(
-        await decodeBatches(fetched.records),
-        offset,
-        maxRecords - records.length,
-        (record) => toRecordJson(record, partition, formats.keyFormat, formats.valueFormat),
-      );
-      records.push(...collected.records);
-      bytes += fetched.records.length;
-      this.positions[partition] = collected.nextOffset;
-    }
-    return { records, bytes };
+        const { logStartOffset } = this.broker.state(cursor.tp);
+        if (cursor.offset >= logStartOffset) throw error;
+        return logStartOffset;
+      },
+    );
+    read.ends.forEach((end, partition) => {
+      if (end !== undefined) this.positions[partition] = end.nextOffset;
+    });
+    return { records: read.records, bytes: read.logBytes };
   }
 
   /** Parks until a partition has a record at its position, maxWaitMs passes, or the abort. */

@@ -8,6 +8,7 @@ import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { parseResetTarget } from '../groups/group-input';
 import { GroupMembersService } from '../groups/group-members.service';
+import { checkInRange } from '../groups/member-positions';
 import { invalid, type JsonObject, oneOf, onlyFields, parseSafeInteger } from '../http/input';
 import { ProduceService, type RecordOffset } from '../records/produce.service';
 import { FORMATS, type Format } from '../records/record-codec';
@@ -199,17 +200,7 @@ export class WsOperations {
     from: StartAt,
   ): Promise<number> {
     if (typeof from === 'object' && 'offset' in from) {
-      const state = this.ctx.broker.state(tp);
-      if (from.offset < state.logStartOffset || from.offset > state.highWatermark) {
-        throw new BrokerError(
-          'OFFSET_OUT_OF_RANGE',
-          `offset ${from.offset} is outside [${state.logStartOffset}, ${state.highWatermark}] of partition ${tp.partition}`,
-          {
-            extra: { logStartOffset: state.logStartOffset, highWatermark: state.highWatermark },
-          },
-        );
-      }
-      return from.offset;
+      return checkInRange(this.ctx.broker.state(tp), from.offset);
     }
     const spec: OffsetSpec = from;
     return (await this.ctx.broker.listOffset(tp, spec)).offset;

@@ -7,8 +7,10 @@ import { BrokerError, isBrokerError } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
 import { type BrokerClient, type PartitionPosition } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
+import { parseCommitOffsets } from '../groups/group-input';
 import { type GroupMembersService } from '../groups/group-members.service';
-import { collectRecords, decodeBatches } from '../records/fetch.service';
+import { isObject } from '../http/input';
+import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
 import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
 import { type WsSession } from './ws-session';
 
@@ -104,36 +106,24 @@ export class PartitionSubscription extends WsSubscription {
   }
 
   protected async next(maxRecords: number): Promise<FetchedRecordJson[]> {
-    const records: FetchedRecordJson[] = [];
-    let bytes = 0;
     const partitions = [...this.positions.keys()];
-    const first = this.rotation++ % partitions.length;
-    for (const partition of [...partitions.slice(first), ...partitions.slice(0, first)]) {
-      const maxBytes = this.session.limits.wsPushBytesMax - bytes;
-      if (records.length >= maxRecords || maxBytes <= 0) break;
-      const offset = this.positions.get(partition)!;
-      const tp = { tenantId: this.topic.tenantId, topicId: this.topic.id, partition };
-      let fetched;
-      try {
-        fetched = await this.broker.fetch({ ...tp, offset, maxBytes, maxWaitMs: 0 });
-      } catch (error) {
-        if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) throw error;
-        // Retention overtook the position: go on from the log start, as a consumer would.
-        this.positions.set(partition, (await this.broker.listOffset(tp, 'earliest')).offset);
-        continue;
-      }
-      const collected = collectRecords(
-        await decodeBatches(fetched.records),
-        offset,
-        maxRecords - records.length,
-        (record) =>
-          toRecordJson(record, partition, this.formats.keyFormat, this.formats.valueFormat),
-        maxBytes,
-      );
-      records.push(...collected.records);
-      bytes += collected.bytes;
-      this.positions.set(partition, collected.nextOffset);
-    }
+    const cursors: ReadCursor<FetchedRecordJson>[] = partitions.map((partition) => ({
+      tp: { tenantId: this.topic.tenantId, topicId: this.topic.id, partition },
+      offset: this.positions.get(partition)!,
+      toJson: (record) =>
+        toRecordJson(record, partition, this.formats.keyFormat, this.formats.valueFormat),
+    }));
+    const { records, ends } = await readPartitionsInTurn(
+      this.broker,
+      cursors,
+      this.rotation++ % cursors.length,
+      { maxRecords, maxBytes: this.session.limits.wsPushBytesMax },
+      // Retention overtook the position: go on from the log start, as a consumer would.
+      async (cursor) => (await this.broker.listOffset(cursor.tp, 'earliest')).offset,
+    );
+    ends.forEach((end, index) => {
+      if (end !== undefined) this.positions.set(partitions[index]!, end.nextOffset);
+    });
     if (records.length > 0) return records;
     const waiting: PartitionPosition[] = partitions.map((partition) => ({
       tenantId: this.topic.tenantId,
@@ -179,7 +169,15 @@ export class GroupSubscription extends WsSubscription {
   }
 
   async commit(offsets: unknown): Promise<unknown[]> {
-    const parsed = offsets === undefined ? undefined : parseOffsets(offsets, this.topic.name);
+    // Over the socket the topic is the subscription's: entries name partition and offset only.
+    const parsed =
+      offsets === undefined
+        ? undefined
+        : parseCommitOffsets(
+            Array.isArray(offsets)
+              ? offsets.map((o: unknown) => (isObject(o) ? { ...o, topic: this.topic.name } : o))
+              : offsets,
+          );
     const committed = await this.groups.commit(
       this.auth,
       this.group,
@@ -214,29 +212,4 @@ export class GroupSubscription extends WsSubscription {
       if (!isBrokerError(error, 'UNKNOWN_MEMBER')) throw error;
     });
   }
-}
-
-function parseOffsets(raw: unknown, topic: string) {
-  if (!Array.isArray(raw) || raw.length > 10_000) {
-    throw new BrokerError('INVALID_REQUEST', 'offsets: must be a list of {partition, offset}');
-  }
-  return raw.map((entry: unknown, i) => {
-    const o = entry as { partition?: unknown; offset?: unknown; metadata?: unknown };
-    if (
-      typeof o !== 'object' ||
-      o === null ||
-      !Number.isSafeInteger(o.partition) ||
-      !Number.isSafeInteger(o.offset) ||
-      (o.partition as number) < 0 ||
-      (o.offset as number) < 0
-    ) {
-      throw new BrokerError('INVALID_REQUEST', `offsets[${i}]: must be {partition, offset}`);
-    }
-    return {
-      topic,
-      partition: o.partition as number,
-      offset: o.offset as number,
-      metadata: typeof o.metadata === 'string' ? o.metadata : null,
-    };
-  });
 }

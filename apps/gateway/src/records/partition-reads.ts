@@ -1,0 +1,82 @@
+// Reading several partitions from positions for one answer (a group poll, a WebSocket push, an
+// SSE batch): the partitions are taken in turn from a different one each time, so a busy
+// partition cannot starve the others when the limits run out; each fetch takes what is there
+// now (no wait); a position that retention overtook is moved on by the caller's policy.
+import { isBrokerError } from '@tributary/common';
+import { type DecodedRecord } from '@tributary/protocol';
+import { type BrokerClient, type TopicPartition } from '@tributary/partitions';
+import { collectRecords, decodeBatches } from './fetch.service';
+
+export interface ReadCursor<T> {
+  tp: TopicPartition;
+  offset: number;
+  toJson(record: DecodedRecord): T;
+}
+
+/** Where a cursor that was read ended, and what it gave. */
+export interface CursorEnd {
+  nextOffset: number;
+  records: number;
+  /** RecordBatch bytes fetched (what fetch quotas and metrics count). */
+  logBytes: number;
+}
+
+export interface PartitionReads<T> {
+  records: T[];
+  /** By cursor index; undefined for the cursors the limits left unread. */
+  ends: (CursorEnd | undefined)[];
+  logBytes: number;
+}
+
+/**
+ * Reads the cursors in turn starting at `first`, until `maxRecords` records or about
+ * `maxBytes` of keys and values. `restart` gives the offset to go on from when a cursor's
+ * offset is out of range (it may rethrow).
+ */
+export async function readPartitionsInTurn<T>(
+  broker: BrokerClient,
+  cursors: readonly ReadCursor<T>[],
+  first: number,
+  limits: { maxRecords: number; maxBytes: number },
+  restart: (cursor: ReadCursor<T>, error: unknown) => Promise<number>,
+): Promise<PartitionReads<T>> {
+  const records: T[] = [];
+  const ends: (CursorEnd | undefined)[] = cursors.map(() => undefined);
+  let bytes = 0;
+  let logBytes = 0;
+  for (let i = 0; i < cursors.length; i++) {
+    if (records.length >= limits.maxRecords || bytes >= limits.maxBytes) break;
+    const index = (first + i) % cursors.length;
+    const cursor = cursors[index]!;
+    let fetched;
+    try {
+      fetched = await broker.fetch({
+        ...cursor.tp,
+        offset: cursor.offset,
+        maxBytes: limits.maxBytes - bytes,
+        maxWaitMs: 0,
+      });
+    } catch (error) {
+      if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) throw error;
+      ends[index] = { nextOffset: await restart(cursor, error), records: 0, logBytes: 0 };
+      continue;
+    }
+    const collected = collectRecords(
+      await decodeBatches(fetched.records),
+      cursor.offset,
+      limits.maxRecords - records.length,
+      (record) => cursor.toJson(record),
+      limits.maxBytes - bytes,
+    );
+    records.push(...collected.records);
+    // At least one byte per read, so that empty keys and values still end the loop.
+    bytes += Math.max(collected.bytes, 1);
+    logBytes += fetched.records.length;
+    ends[index] = {
+      nextOffset: collected.nextOffset,
+      records: collected.records.length,
+      logBytes: fetched.records.length,
+    };
+  }
+  return { records, ends, logBytes };
+}
