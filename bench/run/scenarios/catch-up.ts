@@ -40,6 +40,38 @@ export async function preload(ctx: BenchContext, job: Job, records: number): Pro
     throw new Error(`preload stored ${stored} of ${records} records (${runs[0]?.errors} errors)`);
 }
 
+/**
+ * Runs `body` with a fresh Tributary topic of the shared shape holding exactly `records`
+ * records (preloaded over HTTP, not measured); the topic is deleted afterwards.
+ */
+export function withPreloadedTopic<T>(
+  ctx: BenchContext,
+  topic: string,
+  records: number,
+  body: () => Promise<T>,
+): Promise<T> {
+  return scoped(
+    ctx,
+    `topic ${topic}`,
+    () => ctx.node.createTopic(topic, SHAPE.partitions, 'replicated'),
+    () => ctx.node.deleteTopic(topic),
+    async () => {
+      await preload(
+        ctx,
+        {
+          driver: 'http-produce',
+          origin: ctx.node.origin,
+          path: `/v1/topics/${topic}/records?acks=1`,
+          key: ctx.node.key,
+          ...preloadShape(records),
+        },
+        records,
+      );
+      return body();
+    },
+  );
+}
+
 /** The catch-up plan: one warm-up read, then the profile's runs, each a whole read. */
 function readPlan(ctx: BenchContext, job: Job) {
   return { job, warmupMs: 1, durationMs: 1, runs: ctx.profile.runs };
@@ -77,39 +109,22 @@ async function tributaryRows(ctx: BenchContext, records: number): Promise<Row[]>
     workload: WS_CATCH_UP_WORKLOAD,
   };
   try {
-    return await scoped(
-      ctx,
-      `topic ${topic}`,
-      () => ctx.node.createTopic(topic, SHAPE.partitions, 'replicated'),
-      () => ctx.node.deleteTopic(topic),
-      async () => {
-        await preload(
-          ctx,
-          {
-            driver: 'http-produce',
-            origin: ctx.node.origin,
-            path: `/v1/topics/${topic}/records?acks=1`,
-            key: ctx.node.key,
-            ...preloadShape(records),
-          },
-          records,
-        );
-        const job: Job = {
-          driver: 'tributary-fetch',
-          origin: ctx.node.origin,
-          key: ctx.node.key,
-          topic,
-          partitions: SHAPE.partitions,
-          fetchRecords: SHAPE.fetchRecords,
-          messageBytes: BYTES,
-          expectedRecords: records,
-        };
-        return [
-          await measureRow(ctx, rest, () => onLoadCore(ctx, readPlan(ctx, job), nodeServer(ctx))),
-          await tributaryWsCatchUpRow(ctx, ws, topic, records),
-        ];
-      },
-    );
+    return await withPreloadedTopic(ctx, topic, records, async () => {
+      const job: Job = {
+        driver: 'tributary-fetch',
+        origin: ctx.node.origin,
+        key: ctx.node.key,
+        topic,
+        partitions: SHAPE.partitions,
+        fetchRecords: SHAPE.fetchRecords,
+        messageBytes: BYTES,
+        expectedRecords: records,
+      };
+      return [
+        await measureRow(ctx, rest, () => onLoadCore(ctx, readPlan(ctx, job), nodeServer(ctx))),
+        await tributaryWsCatchUpRow(ctx, ws, topic, records),
+      ];
+    });
   } catch (error) {
     if (error instanceof Aborted) throw error;
     return failedRows([rest, ws], error);

@@ -8,7 +8,7 @@ import { num } from '../../common/format';
 import { Aborted } from '../cleanup';
 import { type Profile, SHAPE } from '../plan';
 import { type Row, type RowIdentity } from '../results';
-import { preload, preloadShape } from './catch-up';
+import { withPreloadedTopic } from './catch-up';
 import { TRIBUTARY_DURABILITY_NOTES } from './produce-rows';
 import {
   type BenchContext,
@@ -16,7 +16,6 @@ import {
   nodeServer,
   onLoadCore,
   type Scenario,
-  scoped,
   sizeLabel,
 } from './scenario';
 
@@ -58,56 +57,39 @@ export const groupPoll: Scenario = {
     const topic = 'f-group-poll';
     const identities = SHAPE.groupPollMembers.map(identity);
     try {
-      return await scoped(
-        ctx,
-        `topic ${topic}`,
-        () => ctx.node.createTopic(topic, SHAPE.partitions, 'replicated'),
-        () => ctx.node.deleteTopic(topic),
-        async () => {
-          await preload(
-            ctx,
-            {
-              driver: 'http-produce',
-              origin: ctx.node.origin,
-              path: `/v1/topics/${topic}/records?acks=1`,
-              key: ctx.node.key,
-              ...preloadShape(records),
-            },
-            records,
-          );
-          const rows: Row[] = [];
-          for (const [i, members] of SHAPE.groupPollMembers.entries()) {
-            rows.push(
-              await measureRow(ctx, identities[i]!, () =>
-                onLoadCore(
-                  ctx,
-                  {
-                    job: {
-                      driver: 'tributary-group-poll',
-                      origin: ctx.node.origin,
-                      key: ctx.node.key,
-                      topic,
-                      partitions: SHAPE.partitions,
-                      groupPrefix: `f-${members}-`,
-                      members,
-                      maxRecords: SHAPE.fetchRecords,
-                      maxBytes: POLL_BYTES,
-                      messageBytes: BYTES,
-                      expectedRecords: records,
-                    },
-                    // The driver reads each duration as the longest a read may take.
-                    warmupMs: READ_MS_MAX,
-                    durationMs: READ_MS_MAX,
-                    runs: ctx.profile.runs,
+      return await withPreloadedTopic(ctx, topic, records, async () => {
+        const rows: Row[] = [];
+        for (const [i, members] of SHAPE.groupPollMembers.entries()) {
+          rows.push(
+            await measureRow(ctx, identities[i]!, () =>
+              onLoadCore(
+                ctx,
+                {
+                  job: {
+                    driver: 'tributary-group-poll',
+                    origin: ctx.node.origin,
+                    key: ctx.node.key,
+                    topic,
+                    partitions: SHAPE.partitions,
+                    groupPrefix: `f-${members}-`,
+                    members,
+                    maxRecords: SHAPE.fetchRecords,
+                    maxBytes: POLL_BYTES,
+                    messageBytes: BYTES,
+                    expectedRecords: records,
                   },
-                  nodeServer(ctx),
-                ),
+                  // The driver reads each duration as the longest a read may take.
+                  warmupMs: READ_MS_MAX,
+                  durationMs: READ_MS_MAX,
+                  runs: ctx.profile.runs,
+                },
+                nodeServer(ctx),
               ),
-            );
-          }
-          return rows;
-        },
-      );
+            ),
+          );
+        }
+        return rows;
+      });
     } catch (error) {
       if (error instanceof Aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
