@@ -53,9 +53,13 @@ export class GroupStore {
     tenantId: string,
     groupId: string,
     apply: (view: GroupView, change: GroupChange) => T | Promise<T>,
+    /** A view the caller has just read, used for the first attempt instead of reading again. */
+    first?: GroupView,
   ): Promise<GroupUpdate<T>> {
+    let fresh = first;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS_MAX; attempt++) {
-      const view = await this.read(tenantId, groupId);
+      const view = fresh ?? (await this.read(tenantId, groupId));
+      fresh = undefined;
       const change = new GroupChange(view.state === null ? null : cloneState(view.state));
       const result = await apply(view, change);
       if (!change.dirty) return { result, view, written: false };

@@ -378,44 +378,49 @@ export class GroupMembersService {
   ): Promise<Synced> {
     const tenantId = auth.tenant.id;
     const clock = this.ctx.clock;
+    // The read for autoCommit also serves the update below, unless the commit changed it.
+    let read: GroupView | undefined;
     if (autoCommit) {
-      const view = await this.store.read(tenantId, groupId);
-      const member = view.state === null ? undefined : findMember(view.state, memberId);
-      if (member?.autoCommit === true) {
-        await this.positions.commitAndMark(
-          tenantId,
-          groupId,
-          view.version,
-          this.positions.currentPositions(member, view),
-        );
+      read = await this.store.read(tenantId, groupId);
+      const member = read.state === null ? undefined : findMember(read.state, memberId);
+      const commits =
+        member?.autoCommit === true ? this.positions.currentPositions(member, read) : [];
+      if (commits.length > 0) {
+        await this.positions.commitAndMark(tenantId, groupId, read.version, commits);
+        read = undefined;
       }
     }
     const resolve = topicResolver(this.ctx.metadata.cache, tenantId);
     const now = clock.nowMs();
     waitMs = Math.ceil(waitMs);
-    const update = await this.store.update(tenantId, groupId, (view, change) => {
-      const state = change.state;
-      if (state === null) return { expiredSelf: true };
-      const expired = dropExpired(state, view, change, now);
-      if (expired.some((m) => m.memberId === memberId)) {
-        retarget(state, resolve);
-        return { expiredSelf: true };
-      }
-      const member = requireMember(state, memberId);
-      const fingerprint = topicsFingerprint(state, resolve);
-      if (expired.length > 0 || fingerprint !== state.topicsFingerprint) {
-        if (expired.length === 0) state.groupEpoch += 1;
-        retarget(state, resolve);
-        change.markDirty();
-      }
-      const { revoked, granted } = reconcile(state, memberId);
-      if (revoked.length > 0 || granted.length > 0) {
-        change.deletePositions.push(...positionKeys(revoked));
-        change.markDirty();
-      }
-      change.setLiveness.set(memberId, now + waitMs + member.sessionTimeoutMs);
-      return { expiredSelf: false };
-    });
+    const update = await this.store.update(
+      tenantId,
+      groupId,
+      (view, change) => {
+        const state = change.state;
+        if (state === null) return { expiredSelf: true };
+        const expired = dropExpired(state, view, change, now);
+        if (expired.some((m) => m.memberId === memberId)) {
+          retarget(state, resolve);
+          return { expiredSelf: true };
+        }
+        const member = requireMember(state, memberId);
+        const fingerprint = topicsFingerprint(state, resolve);
+        if (expired.length > 0 || fingerprint !== state.topicsFingerprint) {
+          if (expired.length === 0) state.groupEpoch += 1;
+          retarget(state, resolve);
+          change.markDirty();
+        }
+        const { revoked, granted } = reconcile(state, memberId);
+        if (revoked.length > 0 || granted.length > 0) {
+          change.deletePositions.push(...positionKeys(revoked));
+          change.markDirty();
+        }
+        change.setLiveness.set(memberId, now + waitMs + member.sessionTimeoutMs);
+        return { expiredSelf: false };
+      },
+      read,
+    );
     if (update.result.expiredSelf) requireMember(null, memberId);
     const member = requireMember(update.view.state, memberId);
     if (!update.written) {
