@@ -3,6 +3,14 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { type FileHandle, type FileSystem, isNotFound } from './file-system';
 
+/**
+ * Writes of at most this many bytes are made from the calling thread (a copy into the page
+ * cache: well under a millisecond) instead of through libuv's threadpool, whose hand-off
+ * costs more than such a copy; larger writes still leave the event loop free. Syncs always go
+ * through the threadpool: they wait on the device.
+ */
+export const SYNC_WRITE_BYTES_MAX = 1024 * 1024;
+
 class DiskFileHandle implements FileHandle {
   constructor(private readonly handle: fsp.FileHandle) {}
 
@@ -14,9 +22,12 @@ class DiskFileHandle implements FileHandle {
   async writev(buffers: readonly Buffer[], position: number): Promise<void> {
     let pending = buffers.filter((b) => b.length > 0);
     let at = position;
+    const inline = pending.reduce((sum, b) => sum + b.length, 0) <= SYNC_WRITE_BYTES_MAX;
     // writev may write fewer bytes than asked; carry on from where it stopped.
     while (pending.length > 0) {
-      const { bytesWritten } = await this.handle.writev(pending, at);
+      const bytesWritten = inline
+        ? fs.writevSync(this.handle.fd, pending, at)
+        : (await this.handle.writev(pending, at)).bytesWritten;
       at += bytesWritten;
       let skip = bytesWritten;
       const rest: Buffer[] = [];
