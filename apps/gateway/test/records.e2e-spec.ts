@@ -2,6 +2,7 @@
 import { TEST_DATABASE_KINDS } from '@tributary/metadata';
 import { partitionForKey } from '@tributary/protocol';
 import { createKafkajsPartitioner } from '../../../test/support/kafkajs';
+import { STICKY_BYTES } from '../src/records/partitioner';
 import { type TestNode, startTestNode } from './harness';
 
 describe.each(TEST_DATABASE_KINDS)('records over HTTP (%s)', (kind) => {
@@ -135,19 +136,26 @@ describe.each(TEST_DATABASE_KINDS)('records over HTTP (%s)', (kind) => {
     });
   });
 
-  test('keyless records of one request stick to one partition; the next request moves on', async () => {
-    const seen: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const produced = await produce('orders', {
-        records: [{ value: i }, { value: i }, { value: i }],
-      });
+  test('keyless records stick to one partition until 16 KiB went there, then move on, one request never split', async () => {
+    // 3 values of 2,000 bytes (JSON strings, quotes included) per request: 12,000 bytes after
+    // two requests, 18,000 after three, so the partition changes after every third request.
+    expect(STICKY_BYTES).toBe(16_384);
+    const value = 'v'.repeat(1_998);
+    const perRequest: number[] = [];
+    for (let i = 0; i < 18; i++) {
+      const produced = await produce('orders', { records: [{ value }, { value }, { value }] });
       const partitions = new Set(
         produced.body.offsets.map((o: { partition: number }) => o.partition),
       );
       expect(partitions.size).toBe(1);
-      seen.push(...(partitions as Set<number>));
+      perRequest.push(...(partitions as Set<number>));
     }
-    expect(new Set(seen).size).toBe(6);
+    const switches = perRequest.flatMap((p, i) => (i > 0 && p !== perRequest[i - 1] ? [i] : []));
+    // Where the run started inside a 16 KiB stint is unknown; from the first switch on, every
+    // stint is three requests, and the partitions go round.
+    expect(switches.length).toBeGreaterThanOrEqual(5);
+    switches.slice(1).forEach((at, i) => expect(at - (switches[i] as number)).toBe(3));
+    expect(new Set(perRequest).size).toBe(6);
   });
 
   test('acks=1 and acks=0 write too; acks=0 answers 202 without offsets', async () => {

@@ -1,21 +1,32 @@
 // Where a record goes: its explicit partition; else Kafka's default partitioner on the key
-// bytes (murmur2, so a key lands where a Kafka client would put it); else sticky round-robin:
-// all keyless records of one request go to one partition, and the next request moves on, so
-// batches stay large (Kafka's sticky partitioner, KIP-480).
+// bytes (murmur2, so a key lands where a Kafka client would put it); else the uniform sticky
+// partitioner of Kafka clients (KIP-480, KIP-794): keyless records of a topic stick to one
+// partition until STICKY_BYTES of them went there, then move on to the next. Concurrent small
+// requests so land in one partition together and share one write (and one fdatasync) there,
+// while over time every partition gets the same bytes. One request's keyless records always
+// share a partition.
 import { BrokerError } from '@tributary/common';
 import { partitionForKey } from '@tributary/protocol';
 import { type ProduceRecord } from './record-codec';
 
+/** Kafka's batch.size default, the bytes after which its clients switch partition. */
+export const STICKY_BYTES = 16_384;
 /** Topics remembered for stickiness; past it the oldest are forgotten. */
 const STICKY_TOPICS_MAX = 100_000;
 
+interface Sticky {
+  partition: number;
+  bytes: number;
+}
+
 export class Partitioner {
-  private readonly next = new Map<string, number>();
+  private readonly sticky = new Map<string, Sticky>();
 
   /** The partition of every record, in request order. */
   assign(topicId: string, partitionCount: number, records: readonly ProduceRecord[]): number[] {
-    let sticky: number | undefined;
-    return records.map((record, index) => {
+    let sticky: Sticky | undefined;
+    let keylessBytes = 0;
+    const partitions = records.map((record, index) => {
       if (record.partition !== undefined) {
         if (record.partition >= partitionCount) {
           throw new BrokerError(
@@ -25,21 +36,35 @@ export class Partitioner {
         }
         return record.partition;
       }
-      const key = record.input.key;
+      const { key, value } = record.input;
       if (key !== null && key !== undefined) return partitionForKey(key, partitionCount);
-      sticky ??= this.stickyPartition(topicId, partitionCount);
-      return sticky;
+      sticky ??= this.current(topicId, partitionCount);
+      keylessBytes += value?.length ?? 0;
+      return sticky.partition;
     });
+    if (sticky !== undefined) {
+      sticky.bytes += keylessBytes;
+      if (sticky.bytes >= STICKY_BYTES) {
+        sticky.partition = (sticky.partition + 1) % partitionCount;
+        sticky.bytes = 0;
+      }
+    }
+    return partitions;
   }
 
-  private stickyPartition(topicId: string, partitionCount: number): number {
-    const current = this.next.get(topicId) ?? Math.floor(Math.random() * partitionCount);
-    this.next.delete(topicId); // re-inserted last: the map's order is least recently used first
-    if (this.next.size >= STICKY_TOPICS_MAX) {
-      const oldest = this.next.keys().next().value;
-      if (oldest !== undefined) this.next.delete(oldest);
+  private current(topicId: string, partitionCount: number): Sticky {
+    let sticky = this.sticky.get(topicId);
+    if (sticky === undefined) {
+      if (this.sticky.size >= STICKY_TOPICS_MAX) {
+        // The map's order is insertion order: forget the topic stuck to longest ago.
+        const oldest = this.sticky.keys().next().value;
+        if (oldest !== undefined) this.sticky.delete(oldest);
+      }
+      sticky = { partition: Math.floor(Math.random() * partitionCount), bytes: 0 };
+      this.sticky.set(topicId, sticky);
     }
-    this.next.set(topicId, (current + 1) % partitionCount);
-    return current % partitionCount;
+    // Partitions added since: the count only grows; a partition past it wraps.
+    sticky.partition %= partitionCount;
+    return sticky;
   }
 }
