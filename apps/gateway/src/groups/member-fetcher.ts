@@ -53,9 +53,7 @@ export class MemberFetcher {
       const cursor = cursors[index]!;
       if (end === undefined) return;
       if (end.nextOffset !== cursor.offset) advanced.set(cursor.key, end.nextOffset);
-      const labels = { tenant: auth.tenant.name, topic: cursor.topic.name };
-      this.metrics.fetchRecords.inc(labels, end.records);
-      this.metrics.fetchBytes.inc(labels, end.logBytes);
+      this.metrics.countTraffic('fetch', auth.tenant.name, cursor.topic, end.records, end.logBytes);
     });
     return { records: read.records, advanced, bytes: read.logBytes };
   }

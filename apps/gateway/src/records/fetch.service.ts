@@ -146,9 +146,13 @@ export class FetchService {
       params.maxRecords,
       (record) => toRecordJson(record, partition, params.keyFormat, params.valueFormat),
     );
-    const labels = { tenant: auth.tenant.name, topic: topic.name };
-    this.metrics.fetchRecords.inc(labels, records.length);
-    this.metrics.fetchBytes.inc(labels, fetched.records.length);
+    this.metrics.countTraffic(
+      'fetch',
+      auth.tenant.name,
+      topic,
+      records.length,
+      fetched.records.length,
+    );
     this.quotas.charge(auth.tenant, 'fetch', fetched.records.length);
     return {
       records,

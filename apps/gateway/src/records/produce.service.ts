@@ -98,10 +98,11 @@ export class ProduceService {
         crcVerified: true,
       }),
     );
-    const labels = { tenant: auth.tenant.name, topic: topic.name };
-    this.metrics.produceRecords.inc(labels, records.length);
-    this.metrics.produceBytes.inc(
-      labels,
+    this.metrics.countTraffic(
+      'produce',
+      auth.tenant.name,
+      topic,
+      records.length,
       batches.reduce((sum, b) => sum + b.batch.length, 0),
     );
     if (acks === 0) {
@@ -253,6 +254,7 @@ async function settle(
   writes: Promise<ProduceResult>[],
   batches: PartitionBatch[],
 ): Promise<ProduceResult[]> {
+  if (writes.length === 1) return [await (writes[0] as Promise<ProduceResult>)];
   const settled = await Promise.allSettled(writes);
   const failed = settled.findIndex((s) => s.status === 'rejected');
   if (failed === -1) return settled.map((s) => (s as PromiseFulfilledResult<ProduceResult>).value);

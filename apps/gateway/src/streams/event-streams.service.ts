@@ -209,9 +209,13 @@ export class EventStreamsService {
       if (await this.throttled(auth, signal)) continue;
       const batch = await reader.read(BATCH_RECORDS_MAX, BATCH_BYTES_MAX, formats);
       if (batch.bytes > 0) {
-        const labels = { tenant: auth.tenant.name, topic: topic.name };
-        this.metrics.fetchRecords.inc(labels, batch.records.length);
-        this.metrics.fetchBytes.inc(labels, batch.bytes);
+        this.metrics.countTraffic(
+          'fetch',
+          auth.tenant.name,
+          topic,
+          batch.records.length,
+          batch.bytes,
+        );
         this.quotas.charge(auth.tenant, 'fetch', batch.bytes);
       }
       if (batch.records.length > 0) {
