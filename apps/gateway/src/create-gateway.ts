@@ -1,6 +1,7 @@
 // Builds the gateway's Nest application over Express: our own request pipeline (request id,
 // bounds, metrics, auth, then bounded body parsing), the problem+json filter, and the OpenAPI
 // document served at /openapi.json with Swagger UI at /docs.
+import { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -10,11 +11,13 @@ import { Credentials } from './auth/credentials';
 import { type GatewayContext } from './gateway-context';
 import { GatewayModule } from './gateway.module';
 import { ProblemFilter } from './http/problem.filter';
-import { requestPipeline } from './http/request-pipeline';
+import { RequestTracker, requestPipeline } from './http/request-pipeline';
 import { ProblemDto } from './ops/api-docs';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { GroupMembersService } from './groups/group-members.service';
 import { FetchService } from './records/fetch.service';
+import { HotRoutes } from './records/hot-routes';
+import { ProduceService } from './records/produce.service';
 import { EventStreamsService } from './streams/event-streams.service';
 import { GatewayWsAdapter } from './ws/ws-adapter';
 import { WsGateway } from './ws/ws.gateway';
@@ -45,14 +48,8 @@ export async function createGateway(
   app.set('etag', false);
   app.set('query parser', 'simple');
   const credentials = new Credentials(ctx.adminToken, ctx.metadata.cache);
-  app.use(
-    ...requestPipeline({
-      credentials,
-      metrics: app.get(GatewayMetrics),
-      logger: ctx.logger,
-      onFatal,
-    }),
-  );
+  const tracker = new RequestTracker({ metrics: app.get(GatewayMetrics), logger: ctx.logger });
+  app.use(...requestPipeline({ credentials, tracker, logger: ctx.logger, onFatal }));
   app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
   const sockets = app.get(WsGateway);
   app.useWebSocketAdapter(
@@ -72,6 +69,17 @@ export async function createGateway(
   });
   await app.init();
   const fetches = app.get(FetchService);
+  serveHotRoutesFirst(
+    app,
+    new HotRoutes({
+      credentials,
+      tracker,
+      producer: app.get(ProduceService),
+      fetcher: fetches,
+      logger: ctx.logger,
+      onFatal,
+    }),
+  );
   const groups = app.get(GroupMembersService);
   const streams = app.get(EventStreamsService);
   return {
@@ -84,6 +92,17 @@ export async function createGateway(
       streams.drain();
     },
   };
+}
+
+/** Puts the hot routes ahead of Express on the HTTP server; Express gets what they pass on. */
+function serveHotRoutesFirst(app: NestExpressApplication, hot: HotRoutes): void {
+  const server = app.getHttpServer();
+  const general = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (hot.handle(req, res)) return;
+    for (const listener of general) listener(req, res);
+  });
 }
 
 function openApiDocument(app: NestExpressApplication): OpenAPIObject {

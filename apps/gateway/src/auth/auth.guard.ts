@@ -3,7 +3,13 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { BrokerError } from '@tributary/common';
-import { type AuthenticatedRequest, ROUTE_AUTH, type RouteAuth } from './principal';
+import {
+  type AuthenticatedRequest,
+  type AuthFailure,
+  type Principal,
+  ROUTE_AUTH,
+  type RouteAuth,
+} from './principal';
 
 const FAILURE_DETAIL = {
   missing: 'an Authorization: Bearer header is required',
@@ -22,18 +28,26 @@ export class AuthGuard implements CanActivate {
     ]);
     if (needed === undefined) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const { principal } = request;
-    if (principal === undefined) {
-      throw new BrokerError('UNAUTHENTICATED', FAILURE_DETAIL[request.authFailure ?? 'missing']);
-    }
-    if (principal.kind !== needed) {
-      throw new BrokerError(
-        'FORBIDDEN',
-        needed === 'operator'
-          ? 'this route needs the operator token'
-          : 'the operator token has no rights on tenant data; use a tenant API key',
-      );
-    }
+    requireKind(needed, request.principal ?? request.authFailure ?? 'missing');
     return true;
   }
+}
+
+/** The principal when it is of the kind the route needs; else 401 (none) or 403 (wrong kind). */
+export function requireKind<K extends RouteAuth>(
+  needed: K,
+  resolved: Principal | AuthFailure,
+): Extract<Principal, { kind: K }> {
+  if (typeof resolved === 'string') {
+    throw new BrokerError('UNAUTHENTICATED', FAILURE_DETAIL[resolved]);
+  }
+  if (resolved.kind !== needed) {
+    throw new BrokerError(
+      'FORBIDDEN',
+      needed === 'operator'
+        ? 'this route needs the operator token'
+        : 'the operator token has no rights on tenant data; use a tenant API key',
+    );
+  }
+  return resolved as Extract<Principal, { kind: K }>;
 }

@@ -37,6 +37,7 @@ import {
   SeekRequestDto,
   SeekResponseDto,
 } from './groups.dto';
+import { clientGone } from '../http/client-gone';
 
 @ApiTags('groups')
 @TenantRoute()
@@ -93,9 +94,8 @@ export class GroupsController {
   ): Promise<PollResponseDto> {
     const params = parsePollQuery(query);
     // A client that goes away frees its parked poll at once.
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
-    return this.members.poll(auth, group, member, params, abort.signal);
+    const signal = clientGone(res);
+    return this.members.poll(auth, group, member, params, signal);
   }
 
   @Post(':group/members/:member/heartbeat')

@@ -2,6 +2,7 @@
 // answered INTERNAL. An assertion failure is a bug, so it is also reported as fatal.
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import { BrokerError } from '@tributary/common';
+import { type ServerResponse } from 'node:http';
 import { type Response } from 'express';
 import { type Logger } from 'pino';
 import { type AuthenticatedRequest } from '../auth/principal';
@@ -22,10 +23,11 @@ export class ProblemFilter implements ExceptionFilter {
   }
 }
 
+/** Answers any error as problem+json; `request` needs only its id (Express's or a hot route's). */
 export function handleError(
   exception: unknown,
-  request: AuthenticatedRequest,
-  response: Response,
+  request: Pick<AuthenticatedRequest, 'id'>,
+  response: ServerResponse,
   logger: Logger,
   onFatal: (error: unknown) => void,
 ): void {

@@ -3,7 +3,7 @@
 // so internals never leak.
 import { HttpException } from '@nestjs/common';
 import { AssertionError, BrokerError, ERRORS, type ErrorCode } from '@tributary/common';
-import { type Response } from 'express';
+import { type ServerResponse } from 'node:http';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -91,7 +91,8 @@ export function problemOf(error: BrokerError, requestId: string): Problem {
   };
 }
 
-export function sendProblem(response: Response, error: BrokerError, requestId: string): void {
+/** Answers with the problem; works on Express's responses and on plain node:http ones. */
+export function sendProblem(response: ServerResponse, error: BrokerError, requestId: string): void {
   if (response.headersSent) {
     response.destroy();
     return;
@@ -99,10 +100,25 @@ export function sendProblem(response: Response, error: BrokerError, requestId: s
   if (error.code === 'UNAUTHENTICATED') response.setHeader('WWW-Authenticate', 'Bearer');
   const retryAfter = error.extra.retryAfterSeconds;
   if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
-  response
-    .status(error.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemOf(error, requestId)));
+  sendBody(
+    response,
+    error.status,
+    `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+    JSON.stringify(problemOf(error, requestId)),
+  );
+}
+
+/** A whole response body with its length, as Express's res.send would write it. */
+export function sendBody(
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+): void {
+  response.statusCode = status;
+  response.setHeader('Content-Type', contentType);
+  response.setHeader('Content-Length', Buffer.byteLength(body));
+  response.end(body);
 }
 
 export function isAssertion(error: unknown): boolean {

@@ -3,6 +3,7 @@
 // body parsers, which read a body only for an authenticated caller and only up to the
 // route's limit (a Content-Length over it is refused before a byte is read).
 import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { BrokerError, LIMITS } from '@tributary/common';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { type Logger } from 'pino';
@@ -13,45 +14,49 @@ import { handleError } from './problem.filter';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const PRODUCE_PATH = /^\/v1\/topics\/[^/]+\/records\/?$/;
-const JSON_TYPES = ['application/json', 'application/*+json'];
-const NDJSON_TYPE = 'application/x-ndjson';
+export const JSON_TYPES = ['application/json', 'application/*+json'];
+export const NDJSON_TYPE = 'application/x-ndjson';
 
-export interface PipelineOptions {
-  credentials: Credentials;
+export interface TrackerOptions {
   metrics: GatewayMetrics;
   logger: Logger;
-  onFatal: (error: unknown) => void;
   requestsInFlightMax?: number;
 }
 
-export function requestPipeline(options: PipelineOptions): RequestHandler[] {
-  const { logger, metrics } = options;
-  const inFlightMax = options.requestsInFlightMax ?? LIMITS.requestsInFlightMax;
-  let inFlight = 0;
-  const fail = (error: unknown, req: Request, res: Response) =>
-    handleError(error, req as AuthenticatedRequest, res, logger, options.onFatal);
+/**
+ * What every request gets, whether Express or a hot route serves it: an id (the client's
+ * X-Request-Id when well-formed), a place under the bound on requests in flight, and, when it
+ * closes, its latency in the histogram and a debug access-log line.
+ */
+export class RequestTracker {
+  private inFlight = 0;
+  private readonly inFlightMax: number;
 
-  const start: RequestHandler = (req, res, next) => {
-    const request = req as AuthenticatedRequest;
+  constructor(private readonly options: TrackerOptions) {
+    this.inFlightMax = options.requestsInFlightMax ?? LIMITS.requestsInFlightMax;
+  }
+
+  /** The request's id; `route` names it in the metrics once it has closed. */
+  begin(req: IncomingMessage, res: ServerResponse, route: () => string): string {
     const given = req.headers['x-request-id'];
-    request.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.setHeader('X-Request-Id', request.id);
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
     const startedNs = process.hrtime.bigint();
-    inFlight++;
+    this.inFlight++;
     res.once('close', () => {
-      inFlight--;
+      this.inFlight--;
       const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const { metrics, logger } = this.options;
       metrics.requestSeconds.observe(
-        { method: req.method, route, status: String(res.statusCode) },
+        { method: req.method ?? '', route: route(), status: String(res.statusCode) },
         seconds,
       );
       if (logger.isLevelEnabled('debug')) {
         logger.debug(
           {
-            reqId: request.id,
+            reqId: id,
             method: req.method,
-            url: req.originalUrl,
+            url: req.url,
             status: res.statusCode,
             ms: seconds * 1e3,
           },
@@ -59,8 +64,39 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
         );
       }
     });
-    if (inFlight > inFlightMax) {
-      fail(new BrokerError('UNAVAILABLE', 'too many requests in flight; retry'), req, res);
+    return id;
+  }
+
+  /** Past the bound: the request just begun is to be refused (503, retriable). */
+  get overloaded(): boolean {
+    return this.inFlight > this.inFlightMax;
+  }
+}
+
+export const OVERLOADED = () =>
+  new BrokerError('UNAVAILABLE', 'too many requests in flight; retry');
+
+export interface PipelineOptions {
+  credentials: Credentials;
+  tracker: RequestTracker;
+  logger: Logger;
+  onFatal: (error: unknown) => void;
+}
+
+export function requestPipeline(options: PipelineOptions): RequestHandler[] {
+  const { logger, tracker } = options;
+  const fail = (error: unknown, req: Request, res: Response) =>
+    handleError(error, req as AuthenticatedRequest, res, logger, options.onFatal);
+
+  const start: RequestHandler = (req, res, next) => {
+    const request = req as AuthenticatedRequest;
+    request.id = tracker.begin(
+      req,
+      res,
+      () => (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
+    );
+    if (tracker.overloaded) {
+      fail(OVERLOADED(), req, res);
       return;
     }
     if (req.path.startsWith('/v1/')) {
@@ -83,15 +119,7 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
     const produce = req.method === 'POST' && PRODUCE_PATH.test(req.path);
     const accepted = produce ? [...JSON_TYPES, NDJSON_TYPE] : JSON_TYPES;
     if (!req.is(accepted)) {
-      const type = req.headers['content-type'] ?? 'none';
-      fail(
-        new BrokerError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `Content-Type ${type} is not accepted here; send ${accepted.filter((t) => !t.includes('*')).join(' or ')}`,
-        ),
-        req,
-        res,
-      );
+      fail(unsupportedType(req, accepted), req, res);
       return;
     }
     // Refused from the header, at once: the body parser would first read the whole body.
@@ -116,7 +144,15 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
   return [start, body];
 }
 
-function hasBody(req: Request): boolean {
+export function unsupportedType(req: IncomingMessage, accepted: readonly string[]): BrokerError {
+  const type = req.headers['content-type'] ?? 'none';
+  return new BrokerError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `Content-Type ${type} is not accepted here; send ${accepted.filter((t) => !t.includes('*')).join(' or ')}`,
+  );
+}
+
+export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
@@ -124,10 +160,14 @@ function hasBody(req: Request): boolean {
 /** Produce bodies over the limit are a record list too large (Kafka's name for it). */
 function tooLarge(error: unknown, produce: boolean): unknown {
   if (produce && (error as { type?: string }).type === 'entity.too.large') {
-    return new BrokerError(
-      'RECORD_LIST_TOO_LARGE',
-      `a produce body may be at most ${LIMITS.produceBodyBytesMax} bytes; split the records`,
-    );
+    return produceBodyTooLarge();
   }
   return error;
+}
+
+export function produceBodyTooLarge(): BrokerError {
+  return new BrokerError(
+    'RECORD_LIST_TOO_LARGE',
+    `a produce body may be at most ${LIMITS.produceBodyBytesMax} bytes; split the records`,
+  );
 }

@@ -15,6 +15,7 @@ import { ApiTenant } from '../ops/api-docs';
 import { type FetchAnswer, FetchService, parseFetchQuery } from './fetch.service';
 import { ProduceService } from './produce.service';
 import { FetchResponseDto, ProduceRequestDto, ProduceResponseDto } from './records.dto';
+import { clientGone } from '../http/client-gone';
 
 @ApiTags('records')
 @TenantRoute()
@@ -120,8 +121,7 @@ export class RecordsController {
   ): Promise<FetchAnswer> {
     const params = parseFetchQuery(query);
     // A client that goes away frees its parked long-poll at once.
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
-    return this.fetcher.fetch(auth, topic, pathPartition(partition), params, abort.signal);
+    const signal = clientGone(res);
+    return this.fetcher.fetch(auth, topic, pathPartition(partition), params, signal);
   }
 }

@@ -20,6 +20,7 @@ import { FORMATS } from '../records/record-codec';
 import { CURSOR_PARTITIONS_MAX, parseFrom, parseLastEventId } from './event-cursor';
 import { EventStreamsService, type StreamParams } from './event-streams.service';
 import { KEEPALIVE_MS } from './sse-writer';
+import { clientGone } from '../http/client-gone';
 
 const DESCRIPTION = `A live stream of the topic's records as Server-Sent Events (\`text/event-stream\`).
 
@@ -94,13 +95,11 @@ export class EventsController {
   ): Promise<void> {
     const params = parseStreamQuery(query, lastEventId);
     // A client that goes away ends its stream (and its group membership) at once.
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
-    if (res.destroyed) abort.abort();
+    const signal = clientGone(res);
     await this.streams.serve(auth, topic, params, {
       res,
       requestId: (req as AuthenticatedRequest).id,
-      signal: abort.signal,
+      signal,
     });
   }
 }
