@@ -1,7 +1,10 @@
 // What the disk does without the storage engine: the same chunks (one encoded 1000-record
 // batch each) written back to back into one fresh file, in the loops the engine's cells are
 // compared with. Each run ends with an untimed fdatasync so that no dirty pages spill into
-// the next measurement.
+// the next measurement. A loop compared with a cell of N appenders writes from N copies of the
+// chunk in turn, as the cell does (each appender appends its own copy): 100 copies of a 1 MB
+// batch do not stay in the CPU's cache the way one does, and the copy into the page cache
+// runs at the speed of memory then.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assert } from '@tributary/common';
@@ -30,20 +33,25 @@ export interface RawRun {
   syncs: number;
 }
 
-/** One timed run of `mode`; `groupChunks` applies to the group mode only. */
+/**
+ * One timed run of `mode`; `groupChunks` applies to the group mode only; `copies` is the number
+ * of distinct copies of `chunk` written in turn (made before the clock starts).
+ */
 export async function rawWriteRun(
   dir: string,
   chunk: Buffer,
   mode: RawMode,
   groupChunks: number,
   limits: RawLimits,
+  copies = 1,
 ): Promise<RawRun> {
-  assert(chunk.length > 0 && groupChunks >= 1, 'bad raw write parameters');
+  assert(chunk.length > 0 && groupChunks >= 1 && copies >= 1, 'bad raw write parameters');
   const file = path.join(dir, `raw-${process.hrtime.bigint()}.dat`);
+  const chunks = Array.from({ length: copies }, () => Buffer.from(chunk));
   try {
     return mode.startsWith('fsp-')
-      ? await asyncLoop(file, chunk, mode === 'fsp-write+datasync', limits)
-      : syncLoop(file, chunk, mode, groupChunks, limits);
+      ? await asyncLoop(file, chunks, mode === 'fsp-write+datasync', limits)
+      : syncLoop(file, chunks, mode, groupChunks, limits);
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -51,14 +59,18 @@ export async function rawWriteRun(
 
 function syncLoop(
   file: string,
-  chunk: Buffer,
+  chunks: readonly Buffer[],
   mode: RawMode,
   groupChunks: number,
   limits: RawLimits,
 ): RawRun {
-  const group =
-    mode === 'writev-group+fdatasync' ? new Array<Buffer>(groupChunks).fill(chunk) : [chunk];
-  const groupBytes = chunk.length * group.length;
+  const size = chunks[0]!.length;
+  const groupLength = mode === 'writev-group+fdatasync' ? groupChunks : 1;
+  // Every group the loop writes, cycling through the copies.
+  const groups = Array.from({ length: chunks.length }, (_, g) =>
+    Array.from({ length: groupLength }, (_, i) => chunks[(g * groupLength + i) % chunks.length]!),
+  );
+  const groupBytes = size * groupLength;
   const sync = mode !== 'write';
   const fd = fs.openSync(file, 'wx+', 0o644);
   try {
@@ -68,9 +80,10 @@ function syncLoop(
     const start = performance.now();
     let elapsedMs = 0;
     while (bytes < limits.bytesMax && elapsedMs < limits.durationMs) {
+      const group = groups[writes % groups.length]!;
       const written =
         group.length === 1
-          ? fs.writeSync(fd, chunk, 0, chunk.length, bytes)
+          ? fs.writeSync(fd, group[0]!, 0, size, bytes)
           : fs.writevSync(fd, group, bytes);
       assert(written === groupBytes, 'short write on the raw file');
       bytes += written;
@@ -91,7 +104,7 @@ function syncLoop(
 
 async function asyncLoop(
   file: string,
-  chunk: Buffer,
+  chunks: readonly Buffer[],
   sync: boolean,
   limits: RawLimits,
 ): Promise<RawRun> {
@@ -103,6 +116,7 @@ async function asyncLoop(
   let elapsedMs = 0;
   try {
     while (bytes < limits.bytesMax && elapsedMs < limits.durationMs) {
+      const chunk = chunks[writes % chunks.length]!;
       const { bytesWritten } = await handle.write(chunk, 0, chunk.length, bytes);
       assert(bytesWritten === chunk.length, 'short write on the raw file');
       bytes += bytesWritten;

@@ -248,7 +248,10 @@ function method(m: Measurements): string[] {
       'raw loop of its durability: `write` for replicated, `write+fdatasync` for fsync with 1 ' +
       'appender, `writev-group+fdatasync` for fsync with 100 appenders. A 1000-record cell runs ' +
       'right after its own run of that raw loop; its ratio is the median of the per-run ratios ' +
-      'of these pairs. Other cells are compared with the median of the raw table.',
+      'of these pairs. That paired loop writes from as many copies of the batch as the cell has ' +
+      'appenders, in turn, as the cell does (100 copies of a 1 MB batch fall out of the CPU ' +
+      "cache; one copy written again and again does not); the raw table's loops write one copy. " +
+      'Other cells are compared with the median of the raw table.',
     "- Reads: the last round's replicated single-appender log of each shape, after `flush()`, " +
       'read from start to high watermark with `read(offset, 1 MiB)` (page cache warm: the log ' +
       'was just written); decode = `decodeRecordBatches` on each fetch, timed apart (it checks ' +

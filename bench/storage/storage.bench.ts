@@ -143,7 +143,14 @@ async function cellRound(
       let raw: RawRun | undefined;
       if (paired) {
         const groupChunks = m.rawGroupChunks.get(spec.valueBytes)!;
-        raw = await rawWriteRun(m.tmpDir, template, rawReference(spec), groupChunks, m.profile.raw);
+        raw = await rawWriteRun(
+          m.tmpDir,
+          template,
+          rawReference(spec),
+          groupChunks,
+          m.profile.raw,
+          spec.appenders,
+        );
       }
       return {
         raw,
