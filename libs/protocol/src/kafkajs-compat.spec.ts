@@ -148,7 +148,7 @@ async function encodeWithKafkajs(
         offsetDelta: i,
         timestampDelta: timestampOf(record) - firstTimestamp,
         key: record.key ?? null,
-        value: record.value,
+        value: asBytes(record.value),
         headers: kafkajsHeaders(record.headers),
       }),
     ),
@@ -183,7 +183,7 @@ function expectOursMatch(
       baseOffset + i,
       timestampOf(r),
       hexOrNull(r.key ?? null),
-      hexOrNull(r.value),
+      hexOrNull(asBytes(r.value)),
       r.headers ?? [],
     ]),
   );
@@ -209,7 +209,7 @@ function expectKafkajsMatch(
       String(baseOffset + i),
       String(timestampOf(r)),
       hexOrNull(r.key ?? null),
-      hexOrNull(r.value),
+      hexOrNull(asBytes(r.value)),
       (r.headers ?? []).map((h) => [h.key, hexOrNull(h.value)]),
     ]),
   );
@@ -312,3 +312,8 @@ describe(`kafkajs compatibility (seed ${SEED}, TEST_SEED to replay)`, () => {
     );
   });
 });
+
+/** A record value as the bytes the batch holds (text is stored as UTF-8). */
+function asBytes(value: Buffer | string | null): Buffer | null {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}

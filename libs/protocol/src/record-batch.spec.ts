@@ -111,7 +111,8 @@ function expectRecordsMatch(
     expect(record.timestamp).toBe(input.timestamp ?? NOW_MS);
     // As strings: Jest compares large Buffers byte by byte, slowly.
     expect(base64(record.key)).toBe(base64(input.key ?? null));
-    expect(base64(record.value)).toBe(base64(input.value));
+    const value = typeof input.value === 'string' ? Buffer.from(input.value) : input.value;
+    expect(base64(record.value)).toBe(base64(value));
     expect(record.headers).toEqual(input.headers ?? []);
   });
 }
@@ -482,6 +483,23 @@ describe('encodeRecordBatch', () => {
     expect(() => encodeRecordBatch(records, { defaultTimestampMs: NOW_MS })).toThrow(
       expect.objectContaining({ code: 'INVALID_RECORD' }),
     );
+  });
+
+  test('a text value is stored as its UTF-8 bytes: the same batch as the bytes given', () => {
+    const texts = ['plain', 'ünïcödé ✓', '', '😀 four-byte', 'x'.repeat(300)];
+    for (const compression of [CompressionType.None, CompressionType.Gzip]) {
+      const asText = encodeRecordBatch(
+        texts.map((value) => ({ value })),
+        { defaultTimestampMs: NOW_MS, compression },
+      );
+      const asBytes = encodeRecordBatch(
+        texts.map((value) => ({ value: Buffer.from(value, 'utf8') })),
+        { defaultTimestampMs: NOW_MS, compression },
+      );
+      expect(asText.equals(asBytes)).toBe(true);
+      const [batch] = decodeRecordBatches(asText);
+      expect(batch!.records.map((r) => r.value!.toString('utf8'))).toEqual(texts);
+    }
   });
 
   test('refuses more records than a batch may hold', () => {

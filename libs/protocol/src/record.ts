@@ -33,7 +33,8 @@ export interface RecordHeader {
 
 export interface RecordInput {
   key?: Buffer | null;
-  value: Buffer | null;
+  /** Bytes, or text stored as its UTF-8 bytes (written straight into the batch). */
+  value: Buffer | string | null;
   headers?: RecordHeader[];
   /** Create time in ms since the epoch; the batch's defaultTimestampMs when absent. */
   timestamp?: number;
@@ -64,12 +65,23 @@ function corrupt(detail: string): BrokerError {
   return new BrokerError('CORRUPT_RECORD', detail);
 }
 
-function sizeOfNullableBytes(bytes: Buffer | null | undefined): number {
-  return bytes == null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
+function sizeOfNullableBytes(bytes: Buffer | string | null | undefined): number {
+  if (bytes == null) return 1;
+  const length = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+  return sizeOfVarint(length) + length;
 }
 
-function writeNullableBytes(buf: Buffer, pos: number, bytes: Buffer | null | undefined): number {
+function writeNullableBytes(
+  buf: Buffer,
+  pos: number,
+  bytes: Buffer | string | null | undefined,
+): number {
   if (bytes == null) return writeVarint(buf, pos, NULL_LENGTH);
+  if (typeof bytes === 'string') {
+    const length = Buffer.byteLength(bytes, 'utf8');
+    pos = writeVarint(buf, pos, length);
+    return pos + buf.write(bytes, pos, length, 'utf8');
+  }
   pos = writeVarint(buf, pos, bytes.length);
   return pos + bytes.copy(buf, pos);
 }

@@ -24,7 +24,7 @@ import {
   unsupportedType,
 } from '../http/request-pipeline';
 import { type FetchService, parseFetchQuery } from './fetch.service';
-import { type ProduceService } from './produce.service';
+import { produceAnswerJson, type ProduceService } from './produce.service';
 
 const PRODUCE_PATH = /^\/v1\/topics\/([^/]+)\/records\/?$/;
 const FETCH_PATH = /^\/v1\/topics\/([^/]+)\/partitions\/([^/]+)\/records\/?$/;
@@ -79,14 +79,14 @@ export class HotRoutes {
     req: IncomingMessage,
     res: ServerResponse,
     route: string,
-    answer: () => Promise<{ status: number; body: unknown }>,
+    answer: () => Promise<{ status: number; json: string }>,
   ): void {
     const { tracker, logger, onFatal } = this.options;
     const id = tracker.begin(req, res, () => route);
     const run = async () => {
       if (tracker.overloaded) throw OVERLOADED();
-      const { status, body } = await answer();
-      sendBody(res, status, JSON_CONTENT, JSON.stringify(body));
+      const { status, json } = await answer();
+      sendBody(res, status, JSON_CONTENT, json);
     };
     run().catch((error: unknown) => handleError(error, { id }, res, logger, onFatal));
   }
@@ -97,7 +97,7 @@ export class HotRoutes {
     topic: string,
     type: string,
     query: Record<string, unknown>,
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; json: string }> {
     const principal = requireKind(
       'tenant',
       this.options.credentials.resolve(req.headers.authorization),
@@ -133,7 +133,7 @@ export class HotRoutes {
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
     });
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    return answer;
+    return { status: answer.status, json: produceAnswerJson(answer.body) };
   }
 
   private async fetch(
@@ -142,7 +142,7 @@ export class HotRoutes {
     partition: string,
     query: Record<string, unknown>,
     signal: AbortSignal,
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; json: string }> {
     const principal = requireKind(
       'tenant',
       this.options.credentials.resolve(req.headers.authorization),
@@ -155,7 +155,7 @@ export class HotRoutes {
       params,
       signal,
     );
-    return { status: 200, body };
+    return { status: 200, json: JSON.stringify(body) };
   }
 }
 

@@ -1,7 +1,7 @@
 // Where a record goes: its explicit partition; else Kafka's default partitioner on the key
 // bytes (murmur2, so a key lands where a Kafka client would put it); else the uniform sticky
 // partitioner of Kafka clients (KIP-480, KIP-794): keyless records of a topic stick to one
-// partition until STICKY_BYTES of them went there, then move on to the next. Concurrent small
+// partition until about STICKY_BYTES of them (values' lengths) went there, then move on. Concurrent small
 // requests so land in one partition together and share one write (and one fdatasync) there,
 // while over time every partition gets the same bytes. One request's keyless records always
 // share a partition.

@@ -24,21 +24,33 @@ function bad(index: number, message: string): BrokerError {
   return new BrokerError('INVALID_RECORD', `records[${index}]: ${message}`);
 }
 
-function encodeField(value: unknown, format: Format, index: number, field: string): Buffer | null {
+/** A key or value in its format: text stays a string (written into the batch as UTF-8). */
+function encodeField(
+  value: unknown,
+  format: Format,
+  index: number,
+  field: string,
+): Buffer | string | null {
   if (value === null || value === undefined) return null;
   switch (format) {
     case 'json':
-      return Buffer.from(JSON.stringify(value), 'utf8');
+      return JSON.stringify(value);
     case 'string':
       if (typeof value !== 'string')
         throw bad(index, `${field} must be a string (${field}Format string)`);
-      return Buffer.from(value, 'utf8');
+      return value;
     case 'binary':
       if (typeof value !== 'string' || !BASE64.test(value)) {
         throw bad(index, `${field} must be base64 (${field}Format binary)`);
       }
       return Buffer.from(value, 'base64');
   }
+}
+
+/** Keys are bytes: the partitioner hashes them. */
+function encodeKey(value: unknown, format: Format, index: number): Buffer | null {
+  const key = encodeField(value, format, index, 'key');
+  return typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
 }
 
 function encodeHeaders(raw: unknown, index: number): RecordHeader[] {
@@ -99,7 +111,7 @@ export function toProduceRecord(
     timestamp = t;
   }
   const input: RecordInput = {
-    key: encodeField(raw.key, keyFormat, index, 'key'),
+    key: encodeKey(raw.key, keyFormat, index),
     value: encodeField(raw.value, valueFormat, index, 'value'),
     timestamp,
   };
