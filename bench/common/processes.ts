@@ -17,6 +17,18 @@ export const hasTaskset: boolean = (() => {
   }
 })();
 
+/**
+ * Pins this process (its threads included) to `core`, as the load generators are: a bench
+ * that measures from its own process (the long-poll wake-up) must not share the server's core.
+ */
+export function pinSelf(core: number): void {
+  if (hasTaskset) {
+    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], {
+      stdio: 'ignore',
+    });
+  }
+}
+
 /** `node <args>` on one core (when taskset is usable), stdout piped, stderr as given. */
 export function spawnPinned(
   core: number,

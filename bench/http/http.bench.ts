@@ -11,7 +11,14 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Pool } from 'undici';
 import { num, table, withSpread } from '../common/format';
-import { failureText, hasTaskset, procUsage, resetPeakRss, spawnPinned } from '../common/processes';
+import {
+  failureText,
+  hasTaskset,
+  pinSelf,
+  procUsage,
+  resetPeakRss,
+  spawnPinned,
+} from '../common/processes';
 import { replaceSection } from '../common/results-md';
 import { percentileOfSorted as percentile, spread } from '../common/stats';
 import { api, fetchAll, recordsBody } from '../common/tributary-http';
@@ -119,6 +126,7 @@ async function wakeLatencies(origin: string, key: string, topic: string): Promis
 
 async function main(): Promise<void> {
   const startedMs = performance.now();
+  pinSelf(1); // with the load generators: the wake-up client measures from this process
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tributary-http-bench-'));
   const node = spawnPinned(
     0,
@@ -249,7 +257,7 @@ async function main(): Promise<void> {
       `Date: ${new Date().toISOString()}`,
       '',
       `- CPU: ${cpu}, ${os.cpus().length} cores; RAM ${num(os.totalmem() / 2 ** 30, 1)} GiB; Node ${process.version}`,
-      `- Pinning: ${hasTaskset ? 'servers on core 0, load generator on core 1 (taskset)' : 'none (taskset unavailable)'}. The node is standalone (embedded metadata, fresh DATA_DIR, log level info); the raw server reads the body and answers a fixed produce-shaped JSON.`,
+      `- Pinning: ${hasTaskset ? 'servers on core 0; load generators and this process (the wake-up client) on core 1 (taskset)' : 'none (taskset unavailable)'}. The node is standalone (embedded metadata, fresh DATA_DIR, log level info); the raw server reads the body and answers a fixed produce-shaped JSON.`,
       `- Each load row: ${RUNS} runs of ${DURATION_MS / 1000} s after a warm-up, closed loop (each connection waits for its answer), medians with (min–max). Latency in ms at the client. Server CPU is % of one core; peak RSS is the server's VmHWM over the scenario.`,
       '- Record values are 100-byte JSON strings, no keys (sticky partitioning over 6 partitions); acks=all.',
       '',

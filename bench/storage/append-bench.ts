@@ -40,8 +40,14 @@ class CountingHandle implements FileHandle {
     private readonly counts: IoCounts,
   ) {}
 
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    return this.inner.read(buffer, offset, length, position);
+  read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    cached?: boolean,
+  ): Promise<number> {
+    return this.inner.read(buffer, offset, length, position, cached);
   }
 
   writev(buffers: readonly Buffer[], position: number): Promise<void> {

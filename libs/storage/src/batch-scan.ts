@@ -27,7 +27,8 @@ export interface ScannedBatch {
 
 /**
  * A window onto a file: bytes [start, start + buf.length) held in memory, extended on demand.
- * Reads never go past `endPosition` (the segment's logical size).
+ * Reads never go past `endPosition` (the segment's logical size). Bytes from `cachedFrom` on
+ * were written by this process a moment ago (see FileHandle.read).
  */
 export class FileWindow {
   buf: Buffer = Buffer.alloc(0);
@@ -36,6 +37,7 @@ export class FileWindow {
   constructor(
     private readonly handle: FileHandle,
     readonly endPosition: number,
+    private readonly cachedFrom = Infinity,
   ) {}
 
   /** Makes bytes [position, position + length) available; false if the file ends first. */
@@ -47,7 +49,8 @@ export class FileWindow {
     const fresh = Buffer.allocUnsafe(readLength);
     let got = 0;
     while (got < readLength) {
-      const n = await this.handle.read(fresh, got, readLength - got, position + got);
+      const at = position + got;
+      const n = await this.handle.read(fresh, got, readLength - got, at, at >= this.cachedFrom);
       if (n === 0) break;
       got += n;
     }

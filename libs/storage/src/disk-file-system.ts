@@ -10,11 +10,22 @@ import { type FileHandle, type FileSystem, isNotFound } from './file-system';
  * through the threadpool: they wait on the device.
  */
 export const SYNC_WRITE_BYTES_MAX = 1024 * 1024;
+/** Reads of bytes known to be in the page cache, up to this size, are made the same way. */
+export const SYNC_READ_BYTES_MAX = 1024 * 1024;
 
 class DiskFileHandle implements FileHandle {
   constructor(private readonly handle: fsp.FileHandle) {}
 
-  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  async read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    cached = false,
+  ): Promise<number> {
+    if (cached && length <= SYNC_READ_BYTES_MAX) {
+      return fs.readSync(this.handle.fd, buffer, offset, length, position);
+    }
     const { bytesRead } = await this.handle.read(buffer, offset, length, position);
     return bytesRead;
   }

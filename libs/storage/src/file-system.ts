@@ -3,8 +3,18 @@
 // can drop every byte that was never covered by a datasync).
 
 export interface FileHandle {
-  /** Reads up to `length` bytes at `position`; returns how many were read (0 at the end). */
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /**
+   * Reads up to `length` bytes at `position`; returns how many were read (0 at the end).
+   * `cached`: this process wrote those bytes a moment ago, so they are in the page cache and
+   * the implementation may copy them out on the calling thread.
+   */
+  read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    cached?: boolean,
+  ): Promise<number>;
   /** Writes every byte of `buffers`, in order, starting at `position`. */
   writev(buffers: readonly Buffer[], position: number): Promise<void>;
   datasync(): Promise<void>;

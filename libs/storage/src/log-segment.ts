@@ -13,6 +13,8 @@ import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index';
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** How much of what this process appended last counts as surely in the page cache. */
+const HOT_TAIL_BYTES = 16 * 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -53,6 +55,8 @@ export class LogSegment {
   readonly indexPath: string;
   readonly timeIndexPath: string;
   sizeBytes = 0;
+  /** Where this process's appends to the segment began (Infinity: none yet). */
+  private appendedFrom = Infinity;
   /** The offset after the last batch in this segment (baseOffset when empty). */
   nextOffset: number;
   maxTimestamp = -1;
@@ -112,6 +116,7 @@ export class LogSegment {
       () => `append at ${first.baseOffset} below ${this.nextOffset}`,
     );
     const start = this.sizeBytes;
+    this.appendedFrom = Math.min(this.appendedFrom, start);
     await this.pool.with(this.logPath, (handle) =>
       handle.writev(
         batches.map((b) => b.buf),
@@ -194,7 +199,12 @@ export class LogSegment {
   }
 
   private async window<T>(fn: (window: FileWindow) => Promise<T>): Promise<T> {
-    return this.pool.with(this.logPath, (handle) => fn(new FileWindow(handle, this.sizeBytes)));
+    // The tail this process appended lately is in the page cache: reads there (consumers at
+    // the head of the log, long-polls just woken) need not go through the threadpool.
+    const cachedFrom = Math.max(this.appendedFrom, this.sizeBytes - HOT_TAIL_BYTES);
+    return this.pool.with(this.logPath, (handle) =>
+      fn(new FileWindow(handle, this.sizeBytes, cachedFrom)),
+    );
   }
 
   /** The first batch whose last offset is >= `offset`, scanning from the index. */
