@@ -4,14 +4,12 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { LIMITS } from '@tributary/common';
 import { type Response } from 'express';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { invalid, objectBody, onlyFields, parseSafeInteger } from '../http/input';
-import { ApiTenant } from '../ops/api-docs';
+import { ApiReadQueries, ApiTenant } from '../ops/api-docs';
 import { GroupAdminService } from './group-admin.service';
 import {
   parseAt,
@@ -66,23 +64,7 @@ export class GroupsController {
   }
 
   @Get(':group/members/:member/records')
-  @ApiQuery({
-    name: 'maxWaitMs',
-    required: false,
-    description: `Long-poll across the assigned partitions: 0-${LIMITS.fetchWaitMsMax}, default 0`,
-  })
-  @ApiQuery({
-    name: 'maxRecords',
-    required: false,
-    description: `1-${LIMITS.fetchRecordsMax}, default ${LIMITS.fetchRecordsDefault}`,
-  })
-  @ApiQuery({
-    name: 'maxBytes',
-    required: false,
-    description: `1-${LIMITS.fetchBytesMax}, default ${LIMITS.fetchBytesDefault}`,
-  })
-  @ApiQuery({ name: 'keyFormat', required: false, enum: ['json', 'string', 'binary'] })
-  @ApiQuery({ name: 'valueFormat', required: false, enum: ['json', 'string', 'binary'] })
+  @ApiReadQueries('Long-poll across the assigned partitions')
   @ApiOkResponse({ type: PollResponseDto })
   @ApiTenant('INVALID_REQUEST', 'INVALID_FETCH_SIZE', 'UNKNOWN_MEMBER', 'QUOTA_EXCEEDED')
   poll(

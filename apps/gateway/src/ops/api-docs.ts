@@ -1,8 +1,15 @@
-// OpenAPI helpers: the problem+json schema and a decorator that documents a route's error
-// codes, one example per code, grouped by status.
+// OpenAPI helpers: the problem+json schema, a decorator that documents a route's error
+// codes (one example per code, grouped by status), and the query parameters every read takes.
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity } from '@nestjs/swagger';
-import { ERRORS, type ErrorCode } from '@tributary/common';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+} from '@nestjs/swagger';
+import { ERRORS, type ErrorCode, LIMITS } from '@tributary/common';
+import { FORMATS } from '../records/record-codec';
 
 export class ProblemDto {
   @ApiProperty({ example: 'urn:tributary:error:UNKNOWN_TOPIC_OR_PARTITION' })
@@ -81,3 +88,31 @@ export const ApiOperator = (...codes: ErrorCode[]) =>
 /** A route that takes a tenant API key, and the errors it answers with. */
 export const ApiTenant = (...codes: ErrorCode[]) =>
   applyDecorators(ApiSecurity('apiKey'), ApiProblems('UNAUTHENTICATED', 'FORBIDDEN', ...codes));
+
+/** keyFormat and valueFormat, taken by every route that writes or reads records. */
+export const ApiFormatQueries = (): MethodDecorator =>
+  applyDecorators(
+    ApiQuery({ name: 'keyFormat', required: false, enum: FORMATS }),
+    ApiQuery({ name: 'valueFormat', required: false, enum: FORMATS }),
+  );
+
+/** What parseReadQuery reads: maxWaitMs (described per route), maxRecords, maxBytes, formats. */
+export const ApiReadQueries = (maxWait: string): MethodDecorator =>
+  applyDecorators(
+    ApiQuery({
+      name: 'maxRecords',
+      required: false,
+      description: `1-${LIMITS.fetchRecordsMax}, default ${LIMITS.fetchRecordsDefault}`,
+    }),
+    ApiQuery({
+      name: 'maxBytes',
+      required: false,
+      description: `1-${LIMITS.fetchBytesMax}, default ${LIMITS.fetchBytesDefault}; a first batch larger than it is still returned`,
+    }),
+    ApiQuery({
+      name: 'maxWaitMs',
+      required: false,
+      description: `${maxWait}: 0-${LIMITS.fetchWaitMsMax}, default 0`,
+    }),
+    ApiFormatQueries(),
+  );

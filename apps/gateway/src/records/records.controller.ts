@@ -11,7 +11,7 @@ import { LIMITS } from '@tributary/common';
 import { type Request, type Response } from 'express';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { pathPartition, queryString } from '../http/input';
-import { ApiTenant } from '../ops/api-docs';
+import { ApiFormatQueries, ApiReadQueries, ApiTenant } from '../ops/api-docs';
 import { type FetchAnswer, FetchService, parseFetchQuery } from './fetch.service';
 import { ProduceService } from './produce.service';
 import { FetchResponseDto, ProduceRequestDto, ProduceResponseDto } from './records.dto';
@@ -33,8 +33,7 @@ export class RecordsController {
     enum: ['all', '-1', '1', '0'],
     description: 'Default all',
   })
-  @ApiQuery({ name: 'keyFormat', required: false, enum: ['json', 'string', 'binary'] })
-  @ApiQuery({ name: 'valueFormat', required: false, enum: ['json', 'string', 'binary'] })
+  @ApiFormatQueries()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -87,23 +86,7 @@ export class RecordsController {
 
   @Get('partitions/:partition/records')
   @ApiQuery({ name: 'offset', required: true, description: 'The first offset to return' })
-  @ApiQuery({
-    name: 'maxRecords',
-    required: false,
-    description: `1-${LIMITS.fetchRecordsMax}, default ${LIMITS.fetchRecordsDefault}`,
-  })
-  @ApiQuery({
-    name: 'maxBytes',
-    required: false,
-    description: `1-${LIMITS.fetchBytesMax}, default ${LIMITS.fetchBytesDefault}; a first batch larger than it is still returned`,
-  })
-  @ApiQuery({
-    name: 'maxWaitMs',
-    required: false,
-    description: `Long-poll: 0-${LIMITS.fetchWaitMsMax}, default 0`,
-  })
-  @ApiQuery({ name: 'keyFormat', required: false, enum: ['json', 'string', 'binary'] })
-  @ApiQuery({ name: 'valueFormat', required: false, enum: ['json', 'string', 'binary'] })
+  @ApiReadQueries('Long-poll')
   @ApiOkResponse({ type: FetchResponseDto })
   @ApiTenant(
     'INVALID_REQUEST',

@@ -15,7 +15,7 @@ import {
   type TenantPrincipal,
 } from '../auth/principal';
 import { invalid, oneOf, queryString } from '../http/input';
-import { ApiTenant } from '../ops/api-docs';
+import { ApiFormatQueries, ApiTenant } from '../ops/api-docs';
 import { FORMATS } from '../records/record-codec';
 import { CURSOR_PARTITIONS_MAX, parseFrom, parseLastEventId } from './event-cursor';
 import { EventStreamsService, type StreamParams } from './event-streams.service';
@@ -64,8 +64,7 @@ export class EventsController {
     description:
       'earliest, latest (default) or a timestamp in ms; with a group only earliest or latest (its autoOffsetReset)',
   })
-  @ApiQuery({ name: 'keyFormat', required: false, enum: ['json', 'string', 'binary'] })
-  @ApiQuery({ name: 'valueFormat', required: false, enum: ['json', 'string', 'binary'] })
+  @ApiFormatQueries()
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,
