@@ -52,14 +52,15 @@ export class HotRoutes {
     if (!url.startsWith('/v1/topics/')) return false;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const query = q === -1 ? {} : parseQuery(url.slice(q + 1));
+    // Parsed only for a request this path serves.
+    const query = () => (q === -1 ? {} : parseQuery(url.slice(q + 1)));
     if (req.method === 'POST') {
       const match = PRODUCE_PATH.exec(path);
       const topic = decodeSegment(match?.[1]);
       if (topic === undefined) return false;
       const media = mediaType(req);
       if (!isPlainBody(req, media)) return false;
-      this.serve(req, res, PRODUCE_ROUTE, () => this.produce(req, res, topic, media.type, query));
+      this.serve(req, res, PRODUCE_ROUTE, () => this.produce(req, res, topic, media.type, query()));
       return true;
     }
     if (req.method === 'GET') {
@@ -68,7 +69,7 @@ export class HotRoutes {
       const partition = decodeSegment(match?.[2]);
       if (topic === undefined || partition === undefined) return false;
       this.serve(req, res, FETCH_ROUTE, () =>
-        this.fetch(req, topic, partition, query, clientGone(res)),
+        this.fetch(req, topic, partition, query(), clientGone(res)),
       );
       return true;
     }
