@@ -243,8 +243,8 @@ function method(m: Measurements): string[] {
     '- batches/write and fdatasync/s count `writev` and `datasync` on the `.log` file (a ' +
       'pass-through around `DiskFileSystem`): how group commit grouped the appends.',
     '- Raw loops write the 1000-record batch bytes back to back into one fresh file on the same ' +
-      'disk; the group loop writes as many batches as one group commit may hold ' +
-      '(min(100 appenders, 8 MiB `groupCommitBytesMax`)). "vs raw" compares each cell with the ' +
+      'disk; the group loop writes with one `writevSync` as many batches as one sync of group ' +
+      'commit may cover (100 appenders\' batches, up to 8 MiB) and then syncs once. "vs raw" compares each cell with the ' +
       'raw loop of its durability: `write` for replicated, `write+fdatasync` for fsync with 1 ' +
       'appender, `writev-group+fdatasync` for fsync with 100 appenders. A 1000-record cell runs ' +
       'right after its own run of that raw loop; its ratio is the median of the per-run ratios ' +

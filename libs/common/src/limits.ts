@@ -13,8 +13,12 @@ export const LIMITS = {
   headersPerRecordMax: 1_000,
   /** Bytes of appends queued but not yet written, per partition log. */
   pendingAppendBytesMax: 64 * 1024 * 1024,
-  /** Bytes one group-commit write may coalesce. */
-  groupCommitBytesMax: 8 * 1024 * 1024,
+  /**
+   * Bytes one group-commit write may coalesce. A write this size is made from the event loop
+   * (storage's SYNC_WRITE_BYTES_MAX), which beats one large write through the threadpool; a
+   * sync still covers every write completed before it, however many.
+   */
+  groupCommitBytesMax: 1024 * 1024,
   /** Segment files a LogManager keeps open at once. */
   openSegmentsMax: 1_024,
   /** Default segment size (Kafka's segment.bytes default is 1 GiB; ours is smaller). */
