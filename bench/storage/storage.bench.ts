@@ -6,6 +6,9 @@
 //   npm run bench:storage            full run (2.5 min quiet, up to ~4 with others busy), writes bench/RESULTS.md
 //   npm run build && node dist/bench/storage/storage.bench.js --quick
 //                                    smoke run with tiny limits, prints only
+//   TMPDIR=/dev/shm node dist/bench/storage/storage.bench.js --print
+//                                    full run on another file system (here tmpfs, where a sync
+//                                    costs only its threadpool hop), prints only
 //
 // Every measurement runs RUNS times in interleaved rounds (round 1 of everything, then round 2,
 // ...), so that a burst of load from elsewhere on the machine spreads over the cells instead of
@@ -242,6 +245,8 @@ function machine(tmpDir: string, repoRoot: string): string[] {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  // --print: the report goes to stdout only (for a control run, e.g. TMPDIR=/dev/shm).
+  const printOnly = quick || process.argv.includes('--print');
   const profile = quick ? QUICK : FULL;
   const repoRoot = path.resolve(__dirname, '..', '..', '..');
   assert(fs.existsSync(path.join(repoRoot, 'package.json')), `no repository at ${repoRoot}`);
@@ -251,8 +256,8 @@ async function main(): Promise<void> {
     const m = await measure(profile, tmpDir);
     const section = renderReport(m, machineLines, quick);
     process.stdout.write(`${section}\n`);
-    if (quick) {
-      progress('--quick: bench/RESULTS.md left unchanged');
+    if (printOnly) {
+      progress(`${quick ? '--quick' : '--print'}: bench/RESULTS.md left unchanged`);
     } else {
       replaceSection(path.join(repoRoot, 'bench', 'RESULTS.md'), HEADING, section);
       progress('written to bench/RESULTS.md');
