@@ -1,6 +1,6 @@
 // Walking the batches of a .log file by their headers, reading the file in chunks so that a
 // scan over many small batches costs a few reads, not one per batch.
-import { LIMITS } from '@tributary/common';
+import { BrokerError, LIMITS } from '@tributary/common';
 import {
   BATCH_HEADER_BYTES,
   LOG_OVERHEAD_BYTES,
@@ -9,6 +9,7 @@ import {
   OFFSET_LEADER_EPOCH,
   OFFSET_MAX_TIMESTAMP,
   readInt64Number,
+  validateBatch,
 } from '@tributary/protocol';
 import { type FileHandle } from './file-system';
 
@@ -79,5 +80,49 @@ export class FileWindow {
       maxTimestamp: readInt64Number(b, at + OFFSET_MAX_TIMESTAMP),
       leaderEpoch: b.readInt32BE(at + OFFSET_LEADER_EPOCH),
     };
+  }
+}
+
+/**
+ * Whether a header found by a recovery scan can be a batch of this segment: a sane size that
+ * ends within the file's `endPosition`, and offsets from `minBaseOffset` on.
+ */
+export function isPlausible(
+  header: ScannedBatch,
+  minBaseOffset: number,
+  endPosition: number,
+): boolean {
+  return (
+    header.sizeBytes >= BATCH_HEADER_BYTES &&
+    header.sizeBytes <= RECOVERY_BATCH_BYTES_MAX &&
+    header.baseOffset >= minBaseOffset &&
+    header.lastOffset >= header.baseOffset &&
+    header.position + header.sizeBytes <= endPosition
+  );
+}
+
+/** A header met while reading a recovered file must be sane: CORRUPT_RECORD if not. */
+export function checkHeader(header: ScannedBatch, endPosition: number, file: string): void {
+  if (
+    header.sizeBytes < BATCH_HEADER_BYTES ||
+    header.position + header.sizeBytes > endPosition ||
+    header.lastOffset < header.baseOffset
+  ) {
+    throw new BrokerError('CORRUPT_RECORD', `corrupt batch header at ${file}:${header.position}`);
+  }
+}
+
+/** Checks every batch in `records` (read from `position` of `file`) before it is served. */
+export function verifyBatches(records: Buffer, file: string, position: number): void {
+  let at = 0;
+  while (at < records.length) {
+    const result = validateBatch(records, at, RECOVERY_BATCH_BYTES_MAX);
+    if (!result.ok) {
+      throw new BrokerError(
+        'CORRUPT_RECORD',
+        `batch at ${file}:${position + at} failed its check (${result.problem})`,
+      );
+    }
+    at += result.sizeBytes;
   }
 }

@@ -3,12 +3,18 @@
 // `ls` lists them in offset order (Kafka's layout).
 import * as path from 'node:path';
 import { assert, BrokerError } from '@tributary/common';
-import { BATCH_HEADER_BYTES, validateBatch } from '@tributary/protocol';
-import { FileWindow, RECOVERY_BATCH_BYTES_MAX, type ScannedBatch } from './batch-scan';
+import { validateBatch } from '@tributary/protocol';
+import {
+  checkHeader,
+  FileWindow,
+  isPlausible,
+  RECOVERY_BATCH_BYTES_MAX,
+  type ScannedBatch,
+  verifyBatches,
+} from './batch-scan';
 import { type FileSystem } from './file-system';
 import { type HandlePool } from './handle-pool';
-import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index';
-import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index';
+import { type MaxTimestamp, SegmentIndexes, type SegmentOptions } from './segment-indexes';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -29,11 +35,7 @@ export interface StampedBatch {
   leaderEpoch: number;
 }
 
-export interface SegmentOptions {
-  indexIntervalBytes: number;
-  /** Entries each index may hold (segment.index.bytes / entry size). */
-  maxIndexBytes: number;
-}
+export { type SegmentOptions } from './segment-indexes';
 
 export interface RecoveryResult {
   validBytes: number;
@@ -57,15 +59,7 @@ export class LogSegment {
   sizeBytes = 0;
   /** Where this process's appends to the segment began (Infinity: none yet). */
   private appendedFrom = Infinity;
-  /** The offset after the last batch in this segment (baseOffset when empty). */
-  nextOffset: number;
-  maxTimestamp = -1;
-  private offsetOfMaxTimestamp: number;
-  /** Timestamp that segment.ms counts from: the first batch's max timestamp (as Kafka). */
-  rollingTimestamp: number | undefined;
-  offsetIndex: OffsetIndex;
-  timeIndex: TimeIndex;
-  private bytesSinceLastIndexEntry = 0;
+  private readonly indexes: SegmentIndexes;
   private deleted = false;
 
   constructor(
@@ -79,18 +73,21 @@ export class LogSegment {
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     this.indexPath = path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
-    this.nextOffset = baseOffset;
-    this.offsetOfMaxTimestamp = baseOffset;
-    this.offsetIndex = new OffsetIndex(baseOffset, this.maxOffsetEntries);
-    this.timeIndex = new TimeIndex(baseOffset, this.maxTimeEntries);
+    this.indexes = new SegmentIndexes(baseOffset, options, this.indexPath, this.timeIndexPath);
   }
 
-  private get maxOffsetEntries(): number {
-    return Math.max(1, Math.floor(this.options.maxIndexBytes / OFFSET_INDEX_ENTRY_BYTES));
+  /** The offset after the last batch in this segment (baseOffset when empty). */
+  get nextOffset(): number {
+    return this.indexes.nextOffset;
   }
 
-  private get maxTimeEntries(): number {
-    return Math.max(1, Math.floor(this.options.maxIndexBytes / TIME_INDEX_ENTRY_BYTES));
+  get maxTimestamp(): number {
+    return this.indexes.maxTimestamp;
+  }
+
+  /** Timestamp that segment.ms counts from: the first batch's max timestamp (as Kafka). */
+  get rollingTimestamp(): number | undefined {
+    return this.indexes.rollingTimestamp;
   }
 
   get isEmpty(): boolean {
@@ -98,7 +95,7 @@ export class LogSegment {
   }
 
   get indexesFull(): boolean {
-    return this.offsetIndex.isFull || this.timeIndex.isFull;
+    return this.indexes.isFull;
   }
 
   /** Creates the (empty) log file so that the segment exists on disk. */
@@ -125,7 +122,7 @@ export class LogSegment {
     );
     let position = start;
     for (const batch of batches) {
-      this.indexBatch(
+      this.indexes.add(
         batch.baseOffset,
         batch.lastOffset,
         batch.maxTimestamp,
@@ -138,63 +135,18 @@ export class LogSegment {
     assert(this.sizeBytes <= 0x7fffffff, 'segment grew past 2 GiB');
   }
 
-  private indexBatch(
-    baseOffset: number,
-    lastOffset: number,
-    maxTimestamp: number,
-    position: number,
-    sizeBytes: number,
-  ): void {
-    assert(baseOffset >= this.nextOffset, 'batches must be indexed in offset order');
-    if (this.rollingTimestamp === undefined) this.rollingTimestamp = maxTimestamp;
-    if (maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = maxTimestamp;
-      this.offsetOfMaxTimestamp = baseOffset;
-    }
-    if (this.bytesSinceLastIndexEntry > this.options.indexIntervalBytes) {
-      if (!this.offsetIndex.isFull) this.offsetIndex.append(baseOffset, position);
-      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceLastIndexEntry = 0;
-    }
-    this.bytesSinceLastIndexEntry += sizeBytes;
-    this.nextOffset = lastOffset + 1;
-  }
-
   async sync(): Promise<void> {
     await this.pool.with(this.logPath, (handle) => handle.datasync());
   }
 
   /** Writes index entries not yet on disk (and trims files after a truncation). */
-  async flushIndexes(): Promise<void> {
-    await this.flushIndex(this.indexPath, this.offsetIndex, OFFSET_INDEX_ENTRY_BYTES);
-    await this.flushIndex(this.timeIndexPath, this.timeIndex, TIME_INDEX_ENTRY_BYTES);
-  }
-
-  private async flushIndex(
-    file: string,
-    index: OffsetIndex | TimeIndex,
-    entryBytes: number,
-  ): Promise<void> {
-    const bytes = index.bytes();
-    const from = index.flushedCount * entryBytes;
-    await this.pool.with(file, async (handle) => {
-      if ((await handle.sizeBytes()) !== bytes.length) await handle.truncate(from);
-      if (from < bytes.length) await handle.writev([bytes.subarray(from)], from);
-      await handle.datasync();
-    });
-    index.flushedCount = index.entryCount;
+  flushIndexes(): Promise<void> {
+    return this.indexes.flush(this.pool);
   }
 
   /** The segment stops taking appends: record its max timestamp in the time index, flush. */
   async onBecomeInactive(): Promise<void> {
-    if (this.maxTimestamp >= 0 && !this.isEmpty) {
-      // The last entry must hold the segment's max timestamp even when the index is "full".
-      const last = this.timeIndex.lastEntry();
-      if (last === undefined || this.maxTimestamp > last.timestamp) {
-        if (this.timeIndex.isFull) this.timeIndex.truncateToOffset(last?.offset ?? this.baseOffset);
-        this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      }
-    }
+    if (!this.isEmpty) this.indexes.seal();
     await this.flushIndexes();
   }
 
@@ -209,38 +161,15 @@ export class LogSegment {
 
   /** The first batch whose last offset is >= `offset`, scanning from the index. */
   private async findBatch(window: FileWindow, offset: number): Promise<ScannedBatch | undefined> {
-    let position = this.offsetIndex.lookup(offset).position;
+    let position = this.indexes.offsetIndex.lookup(offset).position;
     while (position < window.endPosition) {
       const header = await window.header(position);
       if (header === undefined) return undefined;
-      this.checkScanned(header);
+      checkHeader(header, this.sizeBytes, this.logPath);
       if (header.lastOffset >= offset) return header;
       position += header.sizeBytes;
     }
     return undefined;
-  }
-
-  private isPlausible(header: ScannedBatch, minBaseOffset: number): boolean {
-    return (
-      header.sizeBytes >= BATCH_HEADER_BYTES &&
-      header.sizeBytes <= RECOVERY_BATCH_BYTES_MAX &&
-      header.baseOffset >= Math.max(minBaseOffset, this.baseOffset) &&
-      header.lastOffset >= header.baseOffset &&
-      header.position + header.sizeBytes <= this.sizeBytes
-    );
-  }
-
-  private checkScanned(header: ScannedBatch): void {
-    if (
-      header.sizeBytes < BATCH_HEADER_BYTES ||
-      header.position + header.sizeBytes > this.sizeBytes ||
-      header.lastOffset < header.baseOffset
-    ) {
-      throw new BrokerError(
-        'CORRUPT_RECORD',
-        `corrupt batch header at ${this.logPath}:${header.position}`,
-      );
-    }
   }
 
   /**
@@ -271,7 +200,7 @@ export class LogSegment {
       while (end < window.endPosition && end - first.position < wanted) {
         const header = await window.header(end);
         if (header === undefined) break;
-        this.checkScanned(header);
+        checkHeader(header, this.sizeBytes, this.logPath);
         if (header.lastOffset >= maxOffset) break;
         if (end + header.sizeBytes - first.position > wanted) break;
         end += header.sizeBytes;
@@ -282,24 +211,9 @@ export class LogSegment {
         throw new BrokerError('CORRUPT_RECORD', `short read in ${this.logPath}`);
       }
       const records = window.view(first.position, end - first.position);
-      this.verify(records, first.position);
+      verifyBatches(records, this.logPath, first.position);
       return { records, firstOffset: first.baseOffset, nextOffset };
     });
-  }
-
-  /** Checks every batch in `records` (read from `position`) before it is served. */
-  private verify(records: Buffer, position: number): void {
-    let at = 0;
-    while (at < records.length) {
-      const result = validateBatch(records, at, RECOVERY_BATCH_BYTES_MAX);
-      if (!result.ok) {
-        throw new BrokerError(
-          'CORRUPT_RECORD',
-          `batch at ${this.logPath}:${position + at} failed its check (${result.problem})`,
-        );
-      }
-      at += result.sizeBytes;
-    }
   }
 
   /** The first batch, from `startingOffset`, whose max timestamp is >= `timestamp`. */
@@ -308,18 +222,18 @@ export class LogSegment {
     startingOffset: number,
   ): Promise<SegmentRead | undefined> {
     if (this.isEmpty || this.maxTimestamp < timestamp) return undefined;
-    const entry = this.timeIndex.lookupBefore(timestamp);
+    const entry = this.indexes.timeIndex.lookupBefore(timestamp);
     const from = Math.max(entry?.offset ?? this.baseOffset, startingOffset);
     return this.window(async (window) => {
-      let position = this.offsetIndex.lookup(from).position;
+      let position = this.indexes.offsetIndex.lookup(from).position;
       while (position < window.endPosition) {
         const header = await window.header(position);
         if (header === undefined) return undefined;
-        this.checkScanned(header);
+        checkHeader(header, this.sizeBytes, this.logPath);
         if (header.lastOffset >= startingOffset && header.maxTimestamp >= timestamp) {
           await window.ensure(position, header.sizeBytes);
           const records = Buffer.from(window.view(position, header.sizeBytes));
-          this.verify(records, position);
+          verifyBatches(records, this.logPath, position);
           return { records, firstOffset: header.baseOffset, nextOffset: header.lastOffset + 1 };
         }
         position += header.sizeBytes;
@@ -370,13 +284,7 @@ export class LogSegment {
   }
 
   private async scanAndIndex(checkCrc: boolean): Promise<Omit<RecoveryResult, 'truncatedBytes'>> {
-    this.offsetIndex.clear();
-    this.timeIndex.clear();
-    this.bytesSinceLastIndexEntry = 0;
-    this.nextOffset = this.baseOffset;
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = this.baseOffset;
-    this.rollingTimestamp = undefined;
+    this.indexes.clear();
     const epochStarts: RecoveryResult['epochStarts'] = [];
     let lastEpoch: number | undefined;
     const validBytes = await this.window(async (window) => {
@@ -384,7 +292,7 @@ export class LogSegment {
       while (position < this.sizeBytes) {
         const header = await window.header(position);
         if (header === undefined) break;
-        if (!this.isPlausible(header, this.nextOffset)) break;
+        if (!isPlausible(header, Math.max(this.nextOffset, this.baseOffset), this.sizeBytes)) break;
         if (checkCrc) {
           if (!(await window.ensure(position, header.sizeBytes))) break;
           const bytes = window.view(position, header.sizeBytes);
@@ -394,7 +302,7 @@ export class LogSegment {
           lastEpoch = header.leaderEpoch;
           epochStarts.push({ epoch: header.leaderEpoch, startOffset: header.baseOffset });
         }
-        this.indexBatch(
+        this.indexes.add(
           header.baseOffset,
           header.lastOffset,
           header.maxTimestamp,
@@ -416,65 +324,37 @@ export class LogSegment {
    */
   async load(): Promise<'loaded' | 'bad-index' | 'bad-tail'> {
     this.sizeBytes = await this.pool.with(this.logPath, (handle) => handle.sizeBytes());
-    const offsetData = await this.fs.readFileIfExists(this.indexPath);
-    const offsetIndex =
-      offsetData === null
-        ? undefined
-        : OffsetIndex.load(
-            this.baseOffset,
-            this.maxOffsetEntries,
-            offsetData,
-            Math.max(1, this.sizeBytes),
-          );
-    if (offsetIndex === undefined) return 'bad-index';
-    this.offsetIndex = offsetIndex;
+    if (!(await this.indexes.loadOffsetIndex(this.fs, this.sizeBytes))) return 'bad-index';
     // Walk the tail after the last index entry: finds the next offset and max timestamp.
-    const tailStart = offsetIndex.lastEntry()?.position ?? 0;
+    const tailStart = this.indexes.offsetIndex.lastEntry()?.position ?? 0;
     const tail = await this.window(async (window) => {
       let position = tailStart;
       let last: ScannedBatch | undefined;
-      let maxTimestamp = -1;
-      let offsetOfMax = this.baseOffset;
+      const max: MaxTimestamp = { timestamp: -1, offset: this.baseOffset };
       let first: ScannedBatch | undefined;
       while (position < this.sizeBytes) {
         const header = await window.header(position);
-        if (header === undefined || !this.isPlausible(header, -1)) break;
+        if (header === undefined || !isPlausible(header, this.baseOffset, this.sizeBytes)) break;
         first ??= header;
-        if (header.maxTimestamp > maxTimestamp) {
-          maxTimestamp = header.maxTimestamp;
-          offsetOfMax = header.baseOffset;
+        if (header.maxTimestamp > max.timestamp) {
+          max.timestamp = header.maxTimestamp;
+          max.offset = header.baseOffset;
         }
         last = header;
         position += header.sizeBytes;
       }
       const head = tailStart === 0 ? first : await window.header(0);
-      return { last, maxTimestamp, offsetOfMax, position, head };
+      return { last, max, position, head };
     });
     if (tail.position !== this.sizeBytes) return 'bad-tail';
-    this.nextOffset = tail.last === undefined ? this.baseOffset : tail.last.lastOffset + 1;
-    this.rollingTimestamp = tail.head?.maxTimestamp;
-    this.bytesSinceLastIndexEntry = this.sizeBytes - tailStart;
-    const timeData = await this.fs.readFileIfExists(this.timeIndexPath);
-    const timeIndex =
-      timeData === null
-        ? undefined
-        : TimeIndex.load(
-            this.baseOffset,
-            this.maxTimeEntries,
-            timeData,
-            Math.max(this.nextOffset, this.baseOffset + 1),
-          );
-    if (timeIndex === undefined && !this.isEmpty) return 'bad-index';
-    this.timeIndex = timeIndex ?? new TimeIndex(this.baseOffset, this.maxTimeEntries);
-    const lastTime = this.timeIndex.lastEntry();
-    if (lastTime !== undefined && lastTime.timestamp >= tail.maxTimestamp) {
-      this.maxTimestamp = lastTime.timestamp;
-      this.offsetOfMaxTimestamp = lastTime.offset;
-    } else {
-      this.maxTimestamp = tail.maxTimestamp;
-      this.offsetOfMaxTimestamp = tail.offsetOfMax;
-    }
-    return 'loaded';
+    const loaded = await this.indexes.loadRest(this.fs, {
+      nextOffset: tail.last === undefined ? this.baseOffset : tail.last.lastOffset + 1,
+      rollingTimestamp: tail.head?.maxTimestamp,
+      tailStart,
+      sizeBytes: this.sizeBytes,
+      max: tail.max,
+    });
+    return loaded ? 'loaded' : 'bad-index';
   }
 
   /** Removes the segment's files. */
