@@ -219,6 +219,42 @@ describe('GroupCommitAppender', () => {
     ]);
   });
 
+  it('covers with one sync every group written while the previous sync was in flight', async () => {
+    const sink = new ManualSink();
+    const appender = new GroupCommitAppender<number>(sink, { ...LIMITS, groupBytesMax: 10 });
+    const acked: number[] = [];
+    const track = (n: number) => appender.enqueue(n, 10).then(() => acked.push(n));
+    const first = track(1);
+    await sink.finish('write');
+    await sink.waitFor('sync');
+    const rest = [2, 3, 4].map(track);
+    for (let i = 0; i < 3; i++) await sink.finish('write');
+    await sink.finish('sync');
+    await first;
+    expect(acked).toEqual([1]);
+    await sink.finish('sync');
+    await Promise.all([...rest, appender.idle()]);
+    expect(acked).toEqual([1, 2, 3, 4]);
+    expect(sink.events).toEqual([
+      'write 1',
+      'written 1',
+      'sync',
+      'write 2',
+      'written 2',
+      'write 3',
+      'written 3',
+      'write 4',
+      'written 4',
+      'synced',
+      'sync',
+      'ack 1',
+      'synced',
+      'ack 2',
+      'ack 3',
+      'ack 4',
+    ]);
+  });
+
   it('waits for the sync in flight before an exclusive step, and runs later writes after it', async () => {
     const sink = new ManualSink();
     const appender = new GroupCommitAppender<number>(sink, LIMITS);
