@@ -67,7 +67,7 @@ export class LogSegment {
     readonly baseOffset: number,
     private readonly fs: FileSystem,
     private readonly pool: HandlePool,
-    private readonly options: SegmentOptions,
+    options: SegmentOptions,
   ) {
     assert(Number.isSafeInteger(baseOffset) && baseOffset >= 0, 'bad segment base offset');
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
