@@ -156,13 +156,14 @@ describe('hot routes and the general pipeline', () => {
         request.on('response', (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () =>
+          response.on('end', () => {
             resolve({
               status: response.statusCode ?? 0,
               body: text,
               connection: response.headers.connection,
-            }),
-          );
+            });
+            request.destroy();
+          });
         });
         request.on('error', reject);
         // No Content-Length: chunked, 1 MiB at a time, until the server answers.

@@ -1,7 +1,10 @@
 // Reading a request body straight from node:http, for the hot routes: bounded while it streams
 // (a Content-Length over the bound is refused before a byte is read), plain bodies only.
-import { type IncomingMessage } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { BrokerError } from '@tributary/common';
+
+/** How long a connection refused in mid-body keeps draining what the client still sends. */
+export const LINGER_MS = 2_000;
 
 export interface MediaType {
   /** Lower-cased type/subtype, without parameters; '' when there is no Content-Type. */
@@ -95,4 +98,28 @@ export function parseJsonBody(bytes: Buffer): unknown {
       `the body is not valid JSON: ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * Marks the answer `Connection: close` and makes the close a lingering one (as nginx does):
+ * node:http half-closes the socket once the answer is out and would destroy it as soon as that
+ * is flushed, but a socket destroyed with bytes still arriving answers them with a reset, and
+ * a reset can destroy the answer before a client that is still sending has read it. So the
+ * socket stays open until the client closes it, for LINGER_MS at most; what arrives meanwhile
+ * is discarded by node:http (the refused request is dumped).
+ */
+export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Connection', 'close');
+  const socket = req.socket;
+  res.once('finish', () => {
+    // node:http's own 'finish' handler, which ran first, called socket.destroySoon(): end()
+    // now, destroy() on the socket's 'finish'. Take that destroy back and run it later.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the function destroySoon registered, compared, never called
+    const destroy = socket.destroy;
+    if (socket.destroyed || !socket.listeners('finish').includes(destroy)) return;
+    socket.removeListener('finish', destroy);
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }

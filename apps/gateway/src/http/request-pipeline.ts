@@ -10,6 +10,7 @@ import { type Logger } from 'pino';
 import { type Credentials } from '../auth/credentials';
 import { type AuthenticatedRequest } from '../auth/principal';
 import { type GatewayMetrics } from '../ops/gateway-metrics';
+import { closeAfterAnswer } from './plain-body';
 import { handleError } from './problem.filter';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -125,7 +126,7 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
     // Refused from the header, at once: the body parser would first read the whole body.
     const limit = produce ? LIMITS.produceBodyBytesMax : LIMITS.requestBodyBytesMax;
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      res.setHeader('Connection', 'close');
+      closeAfterAnswer(req, res);
       fail(tooLarge({ type: 'entity.too.large' }, produce), req, res);
       return;
     }

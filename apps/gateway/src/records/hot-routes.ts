@@ -12,7 +12,13 @@ import { requireKind } from '../auth/auth.guard';
 import { clientGone } from '../http/client-gone';
 import { type Credentials } from '../auth/credentials';
 import { pathPartition, queryString } from '../http/input';
-import { isPlainBody, mediaType, parseJsonBody, readBody } from '../http/plain-body';
+import {
+  closeAfterAnswer,
+  isPlainBody,
+  mediaType,
+  parseJsonBody,
+  readBody,
+} from '../http/plain-body';
 import { sendBody } from '../http/problem';
 import { handleError } from '../http/problem.filter';
 import {
@@ -112,7 +118,7 @@ export class HotRoutes {
       }
       const limit = LIMITS.produceBodyBytesMax;
       const refuse = () => {
-        res.setHeader('Connection', 'close');
+        closeAfterAnswer(req, res);
         return produceBodyTooLarge();
       };
       // Refused from the header, at once, without reading the body.
