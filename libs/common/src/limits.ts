@@ -42,8 +42,12 @@ export const LIMITS = {
   fetchBytesDefault: 1024 * 1024,
   fetchBytesMax: 16 * 1024 * 1024,
   fetchWaitMsMax: 30_000,
-  /** How long a produce answer is remembered under its Idempotency-Key. */
-  idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  /**
+   * How long a partition remembers an idempotent producer's last batch (an Idempotency-Key's
+   * request), and how many it remembers (oldest forgotten first).
+   */
+  idempotencyWindowMs: 24 * 60 * 60 * 1000,
+  idempotentProducersPerPartitionMax: 50_000,
   /** Consumer groups: members of one group, and the session timeout's default and bounds. */
   groupMembersMax: 1_000,
   sessionTimeoutMsDefault: 30_000,

@@ -18,6 +18,12 @@ export interface ProduceRequest extends TopicPartition {
 export interface ProduceResult {
   baseOffset: number;
   lastOffset: number;
+  /**
+   * Set when the batch repeated its idempotent producer's last one, so nothing was written and
+   * the offsets are the first write's: the timestamps its records were written with, in batch
+   * order (undefined when retention has removed the batch since).
+   */
+  duplicate?: { timestamps: number[] | undefined };
 }
 
 export interface FetchRequest extends TopicPartition {

@@ -1,7 +1,13 @@
 // The partitions hosted on this node (Kafka's ReplicaManager, single-node for now): opens their
 // logs, appends with the requested acks, serves fetches up to the high watermark, and parks
 // long-polls on a WaitSet that the logs' high-watermark moves wake.
-import { BrokerError, type Clock, systemClock, type TopicConfig } from '@tributary/common';
+import {
+  BrokerError,
+  type Clock,
+  isBrokerError,
+  systemClock,
+  type TopicConfig,
+} from '@tributary/common';
 import { decodeRecordBatchAsync } from '@tributary/protocol';
 import {
   DEFAULT_LOG_CONFIG,
@@ -37,6 +43,19 @@ interface HostedPartition {
   log: PartitionLog;
   leaderEpoch: number;
   stopListening: () => void;
+}
+
+/** The record timestamps of the batch at `baseOffset`; undefined once it is gone. */
+async function timestampsAt(log: PartitionLog, baseOffset: number): Promise<number[] | undefined> {
+  try {
+    const { records } = await log.read(baseOffset, 1, log.logEndOffset);
+    if (records.length === 0) return undefined;
+    const batch = await decodeRecordBatchAsync(records);
+    return batch.baseOffset === baseOffset ? batch.records.map((r) => r.timestamp) : undefined;
+  } catch (error) {
+    if (isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) return undefined;
+    throw error;
+  }
 }
 
 export function toLogConfig(config: TopicConfig): LogConfig {
@@ -112,7 +131,14 @@ export class PartitionManager implements BrokerClient {
     if (request.acks === -1) {
       await this.awaitHighWatermark(hosted, appended.lastOffset + 1, request.timeoutMs);
     }
-    return { baseOffset: appended.baseOffset, lastOffset: appended.lastOffset };
+    const result: ProduceResult = {
+      baseOffset: appended.baseOffset,
+      lastOffset: appended.lastOffset,
+    };
+    if (appended.duplicate) {
+      result.duplicate = { timestamps: await timestampsAt(hosted.log, appended.baseOffset) };
+    }
+    return result;
   }
 
   /** acks=all: the records must be below the high watermark (on every in-sync replica). */

@@ -147,3 +147,34 @@ export function assignBatchOffsets(
   writeInt64Number(buf, pos + OFFSET_BASE_OFFSET, baseOffset);
   buf.writeInt32BE(leaderEpoch, pos + OFFSET_LEADER_EPOCH);
 }
+
+/** The idempotent-producer fields of a batch header; `producerId` -1 means none. */
+export interface ProducerFields {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/**
+ * Reads the producer fields of the header at `pos`. Producer ids are kept below 2^53 so they
+ * are exact JS numbers; a batch with a larger (or other negative) id is refused.
+ */
+export function readProducerFields(buf: Buffer, pos = 0): ProducerFields {
+  const id = buf.readBigInt64BE(pos + OFFSET_PRODUCER_ID);
+  if (id !== -1n && (id < 0n || id > BigInt(Number.MAX_SAFE_INTEGER))) {
+    throw new BrokerError('INVALID_RECORD', `producer id ${id} is out of range`);
+  }
+  return {
+    producerId: Number(id),
+    producerEpoch: buf.readInt16BE(pos + OFFSET_PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE),
+    recordCount: buf.readInt32BE(pos + OFFSET_RECORD_COUNT),
+  };
+}
+
+/**
+ * Producer ids from here up name keyed producers: one request under a client's idempotency
+ * key, the id a hash of the key (see the storage's producer state). Ids below are allocated.
+ */
+export const KEYED_PRODUCER_ID_MIN = 2 ** 52;

@@ -3,7 +3,12 @@
 // `ls` lists them in offset order (Kafka's layout).
 import * as path from 'node:path';
 import { assert, BrokerError } from '@tributary/common';
-import { validateBatch } from '@tributary/protocol';
+import {
+  BATCH_HEADER_BYTES,
+  type ProducerFields,
+  readProducerFields,
+  validateBatch,
+} from '@tributary/protocol';
 import {
   checkHeader,
   FileWindow,
@@ -239,6 +244,32 @@ export class LogSegment {
         position += header.sizeBytes;
       }
       return undefined;
+    });
+  }
+
+  /**
+   * Calls `visit` with the producer fields and offsets of every batch from the one holding
+   * `offset` on that carries a producer id (headers only: rebuilding producer state reads
+   * 61 bytes of each batch, not its records).
+   */
+  async scanProducerBatches(
+    offset: number,
+    visit: (batch: ProducerFields & { baseOffset: number; lastOffset: number }) => void,
+  ): Promise<void> {
+    if (offset >= this.nextOffset) return;
+    await this.window(async (window) => {
+      const first = await this.findBatch(window, offset);
+      let position = first?.position ?? window.endPosition;
+      while (position < window.endPosition) {
+        const header = await window.header(position);
+        if (header === undefined) break;
+        checkHeader(header, this.sizeBytes, this.logPath);
+        const fields = readProducerFields(window.view(position, BATCH_HEADER_BYTES));
+        if (fields.producerId >= 0) {
+          visit({ ...fields, baseOffset: header.baseOffset, lastOffset: header.lastOffset });
+        }
+        position += header.sizeBytes;
+      }
     });
   }
 

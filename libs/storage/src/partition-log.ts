@@ -4,7 +4,7 @@
 // delete-records. Everything that changes files runs serially through the appender.
 import * as path from 'node:path';
 import { assert, BrokerError, type Clock, LIMITS, systemClock } from '@tributary/common';
-import { assignBatchOffsets } from '@tributary/protocol';
+import { assignBatchOffsets, readProducerFields } from '@tributary/protocol';
 import { type AppendOptions, checkAppendBatch } from './append-check';
 import { type FileSystem } from './file-system';
 import { GroupCommitAppender } from './group-commit-appender';
@@ -14,6 +14,8 @@ import { checkLogConfig, type LogConfig } from './log-config';
 import { type LoadStats, loadLog, segmentOptions, writePartitionCheckpoint } from './log-loader';
 import { LogSegment, type StampedBatch } from './log-segment';
 import { LogSegments } from './log-segments';
+import { loadProducerState, writeProducerSnapshot } from './producer-snapshot';
+import { type ProducerBatch, type ProducerState, type ProducerStateLimits } from './producer-state';
 import { RetentionPolicy } from './retention';
 
 export interface PartitionLogOptions {
@@ -28,13 +30,25 @@ export interface PartitionLogOptions {
    * its fdatasync for `fsync`, after its write for `replicated`). The cluster sets it itself.
    */
   highWatermarkFollowsEnd?: boolean;
+  /** Idempotent producers remembered, and for how long (LIMITS by default). */
+  producerLimits?: Partial<ProducerStateLimits>;
+}
+
+function producerLimits(options: PartitionLogOptions): ProducerStateLimits {
+  return {
+    entriesMax: options.producerLimits?.entriesMax ?? LIMITS.idempotentProducersPerPartitionMax,
+    windowMs: options.producerLimits?.windowMs ?? LIMITS.idempotencyWindowMs,
+  };
 }
 
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
-  /** The batch's max timestamp. */
-  maxTimestamp: number;
+  /**
+   * The batch repeats its idempotent producer's last one: nothing was written, and the offsets
+   * are those of the first write (which has completed, as an append would have).
+   */
+  duplicate: boolean;
 }
 
 export interface LogReadResult {
@@ -61,6 +75,11 @@ export class PartitionLog {
   private startOffset: number;
   private config: LogConfig;
   private epochDirty = false;
+  /** Idempotent producers' last batches, and the appends of theirs not yet acknowledged. */
+  private readonly producers: ProducerState;
+  private readonly producerAppends = new Map<number, Promise<unknown>>();
+  /** The log end the last producer snapshot was taken at. */
+  private producerSnapshotAt: number;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   leaderEpoch = 0;
@@ -71,6 +90,7 @@ export class PartitionLog {
     private readonly epochCache: LeaderEpochCache,
     loaded: { logStartOffset: number; highWatermark: number },
     readonly loadStats: LoadStats,
+    producers: { state: ProducerState; snapshotAt: number },
   ) {
     this.clock = options.clock ?? systemClock;
     this.config = { ...options.config };
@@ -81,6 +101,8 @@ export class PartitionLog {
     this.durableEnd = this.logEnd;
     this.hw = this.followEnd ? this.logEnd : loaded.highWatermark;
     this.leaderEpoch = Math.max(0, epochCache.latest()?.epoch ?? 0);
+    this.producers = producers.state;
+    this.producerSnapshotAt = producers.snapshotAt;
     const sink = {
       write: (batches: readonly StampedBatch[]) => this.writeGroup(batches),
       // Only the active segment can hold unsynced bytes: roll() syncs the old one before it
@@ -99,13 +121,25 @@ export class PartitionLog {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     checkLogConfig(options.config);
     const loaded = await loadLog(options.fs, options.pool, options.dir, options.config);
-    return new PartitionLog(
+    const segments = new LogSegments(loaded.segments);
+    const producers = await loadProducerState(
+      options.fs,
+      options.dir,
+      segments,
+      producerLimits(options),
+      (options.clock ?? systemClock).nowMs(),
+    );
+    const log = new PartitionLog(
       options,
-      new LogSegments(loaded.segments),
+      segments,
       loaded.epochCache,
       loaded,
       loaded.stats,
+      producers,
     );
+    // What the load scanned need not be scanned again after the next crash.
+    await log.snapshotProducers(log.logEnd);
+    return log;
   }
 
   get dir(): string {
@@ -163,6 +197,18 @@ export class PartitionLog {
     // Everything up to the first await runs synchronously, so offsets follow call order.
     if (this.closed) throw new BrokerError('STORAGE_ERROR', 'log is closed');
     const header = checkAppendBatch(batch, this.config.maxMessageBytes, options);
+    const producer = readProducerFields(batch);
+    const nowMs = this.clock.nowMs();
+    if (producer.producerId >= 0) {
+      const check = this.producers.check(producer, nowMs);
+      if (check.kind === 'duplicate') return this.duplicateOf(check.batch);
+      if (check.kind === 'conflict') {
+        throw new BrokerError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `producer ${producer.producerId} already wrote another batch at offset ${check.batch.baseOffset}`,
+        );
+      }
+    }
     this.appender.checkCapacity(batch.length);
     const baseOffset = this.nextOffsetToAssign;
     const lastOffset = baseOffset + header.lastOffsetDelta;
@@ -176,8 +222,38 @@ export class PartitionLog {
       maxTimestamp: header.maxTimestamp,
       leaderEpoch,
     };
-    await this.appender.enqueue(stamped, batch.length);
-    return { baseOffset, lastOffset, maxTimestamp: header.maxTimestamp };
+    const written = this.appender.enqueue(stamped, batch.length);
+    if (producer.producerId >= 0) {
+      const entry = { ...producer, baseOffset, lastOffset, appendedMs: nowMs };
+      this.producers.record(entry);
+      this.trackProducerAppend(entry, written);
+    }
+    await written;
+    return { baseOffset, lastOffset, duplicate: false };
+  }
+
+  /** A retry of a producer's last batch: answered once the first write is acknowledged. */
+  private async duplicateOf(batch: ProducerBatch): Promise<AppendResult> {
+    await this.producerAppends.get(batch.producerId);
+    return { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, duplicate: true };
+  }
+
+  /** Until its write is acknowledged, retries wait for it; if it fails, it never happened. */
+  private trackProducerAppend(entry: ProducerBatch, written: Promise<void>): void {
+    const tracked = written.then(
+      () => {
+        if (this.producerAppends.get(entry.producerId) === tracked)
+          this.producerAppends.delete(entry.producerId);
+      },
+      (error: unknown) => {
+        if (this.producerAppends.get(entry.producerId) === tracked)
+          this.producerAppends.delete(entry.producerId);
+        this.producers.forget(entry);
+        throw error;
+      },
+    );
+    tracked.catch(() => undefined); // the appender's caller sees the error; retries see it too
+    this.producerAppends.set(entry.producerId, tracked);
   }
 
   /** Writes one group (called serially by the appender, which syncs and acknowledges it). */
@@ -229,6 +305,7 @@ export class PartitionLog {
     assert(baseOffset >= old.nextOffset, 'roll below the log end');
     await old.sync();
     await old.onBecomeInactive();
+    await this.snapshotProducers(old.nextOffset);
     const fresh = new LogSegment(
       this.options.dir,
       baseOffset,
@@ -333,6 +410,9 @@ export class PartitionLog {
       this.nextOffsetToAssign = this.logEnd;
       this.durableEnd = Math.min(this.durableEnd, this.logEnd);
       this.hw = Math.min(this.hw, this.logEnd);
+      this.producers.truncateFrom(this.logEnd);
+      // A snapshot taken past the cut would describe batches that are gone.
+      await this.snapshotProducers(this.logEnd, true);
       if (this.epochCache.truncateFromEnd(this.logEnd)) await this.epochCache.checkpoint();
       await this.checkpoint();
       return this.logEnd;
@@ -392,7 +472,22 @@ export class PartitionLog {
     await active.flushIndexes();
     this.durableEnd = this.logEnd;
     if (this.followEnd) this.advanceHighWatermark(this.durableEnd);
+    await this.snapshotProducers(this.logEnd);
     await this.checkpoint();
+  }
+
+  /**
+   * Writes the producer state of the batches below `offset` (all written) as the snapshot at
+   * it, unless the last one was taken there already.
+   */
+  private async snapshotProducers(offset: number, force = false): Promise<void> {
+    if (offset === this.producerSnapshotAt && !force) return;
+    this.producers.evict(this.clock.nowMs());
+    await writeProducerSnapshot(this.options.fs, this.options.dir, {
+      offset,
+      batches: this.producers.below(offset),
+    });
+    this.producerSnapshotAt = offset;
   }
 
   private async checkpoint(): Promise<void> {
