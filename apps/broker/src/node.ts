@@ -40,8 +40,6 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
-
 export async function startNode(config: NodeConfig, options: NodeOptions): Promise<RunningNode> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
@@ -114,13 +112,6 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       options.onFatal === undefined ? {} : { onFatal: options.onFatal },
     );
     cleanups.push(() => gateway.app.close());
-    const sweep = setInterval(() => {
-      metadata.idempotency
-        .deleteExpired()
-        .catch((err: unknown) => logger.warn({ err }, 'idempotency sweep failed'));
-    }, IDEMPOTENCY_SWEEP_MS);
-    sweep.unref();
-    cleanups.push(async () => clearInterval(sweep));
 
     const server = gateway.app.getHttpServer();
     server.keepAliveTimeout = 65_000;

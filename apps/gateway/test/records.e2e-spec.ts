@@ -244,6 +244,38 @@ describe.each(TEST_DATABASE_KINDS)('records over HTTP (%s)', (kind) => {
     expect(hw).toBe(first.body.offsets[0].offset + 1);
   }, 60_000);
 
+  test('Idempotency-Key over several partitions: keyless records go where the key says, and a retry repeats the answer, timestamps too', async () => {
+    const highWatermarks = async () =>
+      (await t.api.get('/v1/topics/orders', { token: key })).body.partitions.map(
+        (p: { highWatermark: number }) => p.highWatermark,
+      );
+    const body = {
+      records: [
+        { key: 'a', value: 1 },
+        { value: 2 },
+        { key: 'b', value: 3 },
+        { value: 4 },
+        { key: 'c', value: 5, timestamp: 1763700000000 },
+      ],
+    };
+    const headers = { 'Idempotency-Key': 'multi-partition-1' };
+    const first = await produce('orders', body, '', headers);
+    expect(first.status).toBe(200);
+    const keyless = first.body.offsets.filter((_: unknown, i: number) => i === 1 || i === 3);
+    expect(keyless[0].partition).toBe(keyless[1].partition);
+    const before = await highWatermarks();
+    // The timestamps of the first write come back even though the retry is made later.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = await produce('orders', body, '', headers);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await highWatermarks()).toEqual(before);
+    // Another key: its keyless records may land elsewhere, and are written.
+    const other = await produce('orders', body, '', { 'Idempotency-Key': 'multi-partition-2' });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+  });
+
   test('concurrent retries with one Idempotency-Key write once', async () => {
     const body = { records: [{ value: 'concurrent' }] };
     const headers = { 'Idempotency-Key': 'concurrent-1' };

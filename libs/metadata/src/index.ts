@@ -7,11 +7,6 @@ export {
   type OpenDatabaseOptions,
 } from './database';
 export { GroupOffsetRepository, type OffsetCommit } from './group-offset-repository';
-export {
-  IdempotencyRepository,
-  type PutIdempotencyInput,
-  type PutIdempotencyResult,
-} from './idempotency-repository';
 export { MetadataCache, type MetadataSnapshot } from './metadata-cache';
 export { METADATA_LIMITS } from './metadata-limits';
 export { MetadataStore, type MetadataStoreOptions } from './metadata-store';
@@ -42,7 +37,6 @@ export {
   type ApiKeyPermission,
   type AuditEntry,
   type GroupOffset,
-  type IdempotencyRecord,
   type JsonValue,
   type PartitionState,
   type PatternType,

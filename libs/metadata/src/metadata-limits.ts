@@ -22,10 +22,6 @@ export const METADATA_LIMITS = {
   /** Length of a topic config name and of its value. */
   topicConfigNameLengthMax: 255,
   topicConfigValueLengthMax: 4096,
-  /** Length of an Idempotency-Key. */
-  idempotencyKeyLengthMax: 255,
-  /** Size of a stored idempotent response, as JSON text. */
-  idempotencyResponseBytesMax: 8 * 1024 * 1024,
   /** Audit entries one list call returns. */
   auditListMax: 1_000,
   /** Size of an audit entry's detail, as JSON text. */

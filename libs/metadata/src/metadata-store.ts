@@ -10,7 +10,6 @@ import {
   type OpenDatabaseOptions,
 } from './database';
 import { GroupOffsetRepository } from './group-offset-repository';
-import { IdempotencyRepository } from './idempotency-repository';
 import { MetadataCache, type MetadataSnapshot } from './metadata-cache';
 import { PartitionRepository } from './partition-repository';
 import { TenantRepository } from './tenant-repository';
@@ -29,7 +28,6 @@ export class MetadataStore {
   readonly topics: TopicRepository;
   readonly partitions: PartitionRepository;
   readonly groupOffsets: GroupOffsetRepository;
-  readonly idempotency: IdempotencyRepository;
   readonly audit: AuditRepository;
 
   private constructor(
@@ -42,7 +40,6 @@ export class MetadataStore {
     this.topics = new TopicRepository(prisma, this.cache, clock);
     this.partitions = new PartitionRepository(prisma, this.cache);
     this.groupOffsets = new GroupOffsetRepository(prisma, clock);
-    this.idempotency = new IdempotencyRepository(prisma, clock);
     this.audit = new AuditRepository(prisma, clock);
   }
 

@@ -7,7 +7,6 @@ import {
   type ApiKeyPermission,
   type AuditEntry,
   type GroupOffset,
-  type IdempotencyRecord,
   type JsonValue,
   type PartitionState,
   type Tenant,
@@ -101,18 +100,6 @@ export function toGroupOffset(row: db.GroupOffset): GroupOffset {
     offset,
     metadata: row.metadata,
     updatedAtMs: row.updatedAt.getTime(),
-  });
-}
-
-export function toIdempotencyRecord(row: db.IdempotencyRecord): IdempotencyRecord {
-  return Object.freeze({
-    tenantId: row.tenantId,
-    topicId: row.topicId,
-    key: row.key,
-    requestHash: row.requestHash,
-    response: row.response as JsonValue,
-    createdAtMs: row.createdAt.getTime(),
-    expiresAtMs: row.expiresAt.getTime(),
   });
 }
 

@@ -33,7 +33,7 @@ describe.each(TEST_DATABASE_KINDS)('schema and migrations on %s', (kind) => {
       fs.readFileSync(path.join(findRepoRoot(), 'prisma', 'schema.prisma'), 'utf8'),
     );
     expect(await describeDatabase(db)).toEqual(declared);
-    expect(Object.keys(declared.tables)).toHaveLength(7);
+    expect(Object.keys(declared.tables)).toHaveLength(6);
   });
 
   it('store and return every model through Prisma', async () => {
@@ -102,21 +102,6 @@ describe.each(TEST_DATABASE_KINDS)('schema and migrations on %s', (kind) => {
       await p.groupOffset.findUnique({ where: { tenantId_groupId_topicId_partition: offsetKey } }),
     ).toEqual(offset);
 
-    const record = await p.idempotencyRecord.create({
-      data: {
-        tenantId: tenant.id,
-        topicId: topic.id,
-        key: 'k',
-        requestHash: 'b'.repeat(64),
-        response: { offsets: [{ partition: 0, offset: 7 }] },
-        expiresAt: later,
-      },
-    });
-    const recordKey = { tenantId: tenant.id, topicId: topic.id, key: 'k' };
-    expect(
-      await p.idempotencyRecord.findUnique({ where: { tenantId_topicId_key: recordKey } }),
-    ).toEqual(record);
-
     const audit = await p.auditLog.create({
       data: { actor: 'operator', action: 'tenant.create', target: 'acme', detail: { a: 1 } },
     });
@@ -134,10 +119,6 @@ describe.each(TEST_DATABASE_KINDS)('schema and migrations on %s', (kind) => {
     await p.groupOffset.update({
       where: { tenantId_groupId_topicId_partition: offsetKey },
       data: { offset: 5n, metadata: 'm' },
-    });
-    await p.idempotencyRecord.update({
-      where: { tenantId_topicId_key: recordKey },
-      data: { response: [] },
     });
     await p.auditLog.update({ where: { id: audit.id }, data: { detail: {} } });
     expect(await p.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).toMatchObject({
@@ -158,12 +139,8 @@ describe.each(TEST_DATABASE_KINDS)('schema and migrations on %s', (kind) => {
 
     // Deletes, then the cascades from tenant to everything it owns.
     await p.auditLog.delete({ where: { id: audit.id } });
-    await p.idempotencyRecord.delete({ where: { tenantId_topicId_key: recordKey } });
     await p.groupOffset.delete({ where: { tenantId_groupId_topicId_partition: offsetKey } });
     expect(await p.auditLog.count()).toBe(0);
-    await p.idempotencyRecord.create({
-      data: { ...recordKey, requestHash: 'b'.repeat(64), response: {}, expiresAt: later },
-    });
     await p.groupOffset.create({ data: { ...offsetKey, offset: 1n } });
     await p.tenant.delete({ where: { id: tenant.id } });
     const counts = await Promise.all([
@@ -172,8 +149,7 @@ describe.each(TEST_DATABASE_KINDS)('schema and migrations on %s', (kind) => {
       p.topic.count(),
       p.partition.count(),
       p.groupOffset.count(),
-      p.idempotencyRecord.count(),
     ]);
-    expect(counts).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(counts).toEqual([0, 0, 0, 0, 0]);
   });
 });

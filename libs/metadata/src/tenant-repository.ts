@@ -1,5 +1,5 @@
-// Tenants: the unit of isolation. Deleting one removes its keys, topics, partitions, committed
-// offsets and idempotency records through the database's cascades.
+// Tenants: the unit of isolation. Deleting one removes its keys, topics, partitions and
+// committed offsets through the database's cascades.
 import { BrokerError, type Clock, systemClock } from '@tributary/common';
 import { type PrismaClient } from './generated/prisma/client';
 import { type MetadataCache } from './metadata-cache';

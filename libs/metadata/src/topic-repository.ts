@@ -126,7 +126,7 @@ export class TopicRepository {
     return updated;
   }
 
-  /** Deletes the topic with its partitions, committed offsets and idempotency records. */
+  /** Deletes the topic with its partitions and committed offsets. */
   async delete(tenantId: string, name: string): Promise<Topic> {
     const deleted = await this.prisma.$transaction(async (tx) => {
       const current = await this.lockTopic(tx, tenantId, name);

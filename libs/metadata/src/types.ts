@@ -86,16 +86,6 @@ export interface GroupOffset {
   readonly updatedAtMs: number;
 }
 
-export interface IdempotencyRecord {
-  readonly tenantId: string;
-  readonly topicId: string;
-  readonly key: string;
-  readonly requestHash: string;
-  readonly response: JsonValue;
-  readonly createdAtMs: number;
-  readonly expiresAtMs: number;
-}
-
 export interface AuditEntry {
   readonly id: number;
   readonly atMs: number;

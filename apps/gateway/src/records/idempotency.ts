@@ -1,82 +1,66 @@
-// Idempotency-Key for produce: the first answer is stored (in the metadata database, so it
-// survives a restart) and a repeated request with the same key and the same body gets it back
-// without writing; the same key with another body is refused. Concurrent repeats on this node
-// wait for the first one instead of racing it.
+// Idempotency-Key for produce. The key travels inside every batch the request writes, as the
+// batch's idempotent-producer fields: the producer id is a hash of (tenant, topic, key), the
+// epoch and base sequence a hash of the request. The partition log remembers each producer's
+// last batch, durably with the batch itself and rebuilt from the log after a crash, and answers
+// a retry with the first write's offsets instead of writing again (see the storage's producer
+// state). So a retry after a crash, a restart or a lost answer writes each partition's records
+// once; the same key with another request is refused (IDEMPOTENCY_KEY_REUSED).
+//
+// Keyless records of a keyed request go to the partition the key's hash picks, not the sticky
+// one, so a retry sends them where the first attempt did. A key is remembered for
+// LIMITS.idempotencyWindowMs, and for the last LIMITS.idempotentProducersPerPartitionMax keys
+// of each partition.
 import { createHash } from 'node:crypto';
-import { BrokerError, LIMITS } from '@tributary/common';
-import { type JsonValue, type MetadataStore } from '@tributary/metadata';
-import { type ProduceAnswer, type ProduceInput } from './produce.service';
+import { BrokerError } from '@tributary/common';
+import { KEYED_PRODUCER_ID_MIN } from '@tributary/protocol';
+import { type ProduceInput } from './produce.service';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+const ID_BITS = 52;
+const EPOCH_BITS = 15;
+const SEQUENCE_BITS = 31;
 
-export class Idempotency {
-  private readonly inFlight = new Map<string, Promise<ProduceAnswer>>();
-
-  constructor(private readonly metadata: MetadataStore) {}
-
-  async run(
-    tenantId: string,
-    topicId: string,
-    key: string,
-    input: ProduceInput,
-    write: () => Promise<ProduceAnswer>,
-  ): Promise<ProduceAnswer> {
-    if (!KEY.test(key)) {
-      throw new BrokerError(
-        'INVALID_REQUEST',
-        'Idempotency-Key must be 1-255 visible ASCII characters',
-      );
-    }
-    const requestHash = hashRequest(input);
-    const slot = `${tenantId}/${topicId}/${key}`;
-    for (;;) {
-      const running = this.inFlight.get(slot);
-      if (running === undefined) break;
-      await running.catch(() => undefined);
-    }
-    const attempt = this.attempt(tenantId, topicId, key, requestHash, write);
-    this.inFlight.set(slot, attempt);
-    try {
-      return await attempt;
-    } finally {
-      if (this.inFlight.get(slot) === attempt) this.inFlight.delete(slot);
-    }
-  }
-
-  private async attempt(
-    tenantId: string,
-    topicId: string,
-    key: string,
-    requestHash: string,
-    write: () => Promise<ProduceAnswer>,
-  ): Promise<ProduceAnswer> {
-    const stored = await this.metadata.idempotency.get(tenantId, topicId, key);
-    if (stored !== undefined) return replay(stored.requestHash, requestHash, stored.response);
-    const answer = await write();
-    const put = await this.metadata.idempotency.putIfAbsent({
-      tenantId,
-      topicId,
-      key,
-      requestHash,
-      response: { status: answer.status, body: answer.body } as unknown as JsonValue,
-      ttlMs: LIMITS.idempotencyTtlMs,
-    });
-    return put.stored ? answer : replay(put.record.requestHash, requestHash, put.record.response);
-  }
+/** The producer fields that a keyed request's batches carry. */
+export interface KeyedProducer {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
-function replay(storedHash: string, requestHash: string, response: JsonValue): ProduceAnswer {
-  if (storedHash !== requestHash) {
+export function keyedProducer(
+  tenantId: string,
+  topicId: string,
+  key: string,
+  input: ProduceInput,
+): KeyedProducer {
+  if (!KEY.test(key)) {
     throw new BrokerError(
-      'IDEMPOTENCY_KEY_REUSED',
-      'this Idempotency-Key was used for a different request; use a new key',
+      'INVALID_REQUEST',
+      'Idempotency-Key must be 1-255 visible ASCII characters',
     );
   }
-  const { status, body } = response as unknown as Pick<ProduceAnswer, 'status' | 'body'>;
-  return { status, body, replayed: true };
+  const id = bitsOf(createHash('sha256').update(`${tenantId}/${topicId}/${key}`).digest(), ID_BITS);
+  const request = hashRequest(input);
+  return {
+    producerId: KEYED_PRODUCER_ID_MIN + id,
+    producerEpoch: bitsOf(request, EPOCH_BITS),
+    baseSequence: bitsOf(request.subarray(2), SEQUENCE_BITS),
+  };
 }
 
-function hashRequest(input: ProduceInput): string {
+/** Where a keyed request's keyless records go: the same partition on every attempt. */
+export function keylessPartition(producer: KeyedProducer, partitionCount: number): number {
+  return (producer.producerId - KEYED_PRODUCER_ID_MIN) % partitionCount;
+}
+
+/** The first `bits` bits (at most 52) of `digest`, as an exact number. */
+function bitsOf(digest: Buffer, bits: number): number {
+  const high = digest.readUInt32BE(0);
+  if (bits <= 32) return Math.floor(high / 2 ** (32 - bits));
+  return high * 2 ** (bits - 32) + Math.floor(digest.readUInt32BE(4) / 2 ** (64 - bits));
+}
+
+function hashRequest(input: ProduceInput): Buffer {
   const hash = createHash('sha256');
   hash.update(
     `${input.topic}\n${input.acks ?? 'all'}\n${input.keyFormat ?? ''}\n${input.valueFormat ?? ''}\n`,
@@ -84,5 +68,5 @@ function hashRequest(input: ProduceInput): string {
   hash.update(
     input.ndjson ? `ndjson\n${String(input.body)}` : `json\n${JSON.stringify(input.body)}`,
   );
-  return hash.digest('hex');
+  return hash.digest();
 }

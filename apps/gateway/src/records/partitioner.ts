@@ -22,8 +22,16 @@ interface Sticky {
 export class Partitioner {
   private readonly sticky = new Map<string, Sticky>();
 
-  /** The partition of every record, in request order. */
-  assign(topicId: string, partitionCount: number, records: readonly ProduceRecord[]): number[] {
+  /**
+   * The partition of every record, in request order. `keyless`, when given, is where keyless
+   * records go instead of the sticky partition (a keyed request's retry must repeat it).
+   */
+  assign(
+    topicId: string,
+    partitionCount: number,
+    records: readonly ProduceRecord[],
+    keyless?: number,
+  ): number[] {
     let sticky: Sticky | undefined;
     let keylessBytes = 0;
     const partitions = records.map((record, index) => {
@@ -38,6 +46,7 @@ export class Partitioner {
       }
       const { key, value } = record.input;
       if (key !== null && key !== undefined) return partitionForKey(key, partitionCount);
+      if (keyless !== undefined) return keyless;
       sticky ??= this.current(topicId, partitionCount);
       keylessBytes += value?.length ?? 0;
       return sticky.partition;

@@ -1,6 +1,7 @@
 // Produce: JSON or NDJSON records -> one RecordBatch per partition -> BrokerClient.produce with
 // the requested acks -> offsets in request order. Everything is validated before anything is
-// written; with an Idempotency-Key a repeated request gets the first answer back.
+// written; with an Idempotency-Key a repeated request gets the first answer back (see
+// idempotency.ts: the partitions themselves recognise the retry).
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, LIMITS } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
@@ -12,7 +13,7 @@ import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, isObject, oneOf } from '../http/input';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { findTopic, topicConfig } from '../topics/topic-access';
-import { Idempotency } from './idempotency';
+import { type KeyedProducer, keyedProducer, keylessPartition } from './idempotency';
 import { Partitioner } from './partitioner';
 import { QuotaService } from './quotas';
 import { type Format, FORMATS, type ProduceRecord, toProduceRecord } from './record-codec';
@@ -51,7 +52,6 @@ interface PartitionBatch {
 @Injectable()
 export class ProduceService {
   private readonly partitioner = new Partitioner();
-  private readonly idempotency: Idempotency;
   private readonly logger: Logger;
 
   constructor(
@@ -59,17 +59,17 @@ export class ProduceService {
     private readonly quotas: QuotaService,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.idempotency = new Idempotency(ctx.metadata);
     this.logger = ctx.logger;
   }
 
   async produce(auth: TenantPrincipal, input: ProduceInput): Promise<ProduceAnswer> {
     const topic = findTopic(this.ctx.metadata.cache, auth, input.topic, 'write');
     const acks = parseAcks(input.acks);
-    if (input.idempotencyKey === undefined) return this.write(auth, topic, acks, input);
-    return this.idempotency.run(auth.tenant.id, topic.id, input.idempotencyKey, input, () =>
-      this.write(auth, topic, acks, input),
-    );
+    const producer =
+      input.idempotencyKey === undefined
+        ? undefined
+        : keyedProducer(auth.tenant.id, topic.id, input.idempotencyKey, input);
+    return this.write(auth, topic, acks, input, producer);
   }
 
   private async write(
@@ -77,11 +77,17 @@ export class ProduceService {
     topic: Topic,
     acks: Acks,
     input: ProduceInput,
+    producer: KeyedProducer | undefined,
   ): Promise<ProduceAnswer> {
     const records = this.parseRecords(input);
-    const partitions = this.partitioner.assign(topic.id, topic.partitionCount, records);
+    const partitions = this.partitioner.assign(
+      topic.id,
+      topic.partitionCount,
+      records,
+      producer === undefined ? undefined : keylessPartition(producer, topic.partitionCount),
+    );
     const config = topicConfig(topic);
-    const batches = this.encode(records, partitions, config['max.message.bytes']);
+    const batches = this.encode(records, partitions, config['max.message.bytes'], producer);
     if (acks === -1) this.checkInSyncReplicas(topic, batches, config['min.insync.replicas']);
     this.quotas.check(auth.tenant, 'produce');
     this.quotas.checkStorage(auth.tenant);
@@ -122,15 +128,18 @@ export class ProduceService {
     const offsets = new Array<RecordOffset>(records.length);
     batches.forEach((b, i) => {
       const result = results[i] as ProduceResult;
+      // A retry's records carry the timestamps they were first written with.
+      const first = result.duplicate?.timestamps;
       b.indexes.forEach((index, j) => {
         offsets[index] = {
           partition: b.partition,
           offset: result.baseOffset + j,
-          timestamp: (records[index] as ProduceRecord).timestamp,
+          timestamp: first?.[j] ?? (records[index] as ProduceRecord).timestamp,
         };
       });
     });
-    return { status: 200, body: { offsets }, replayed: false };
+    const replayed = results.every((r) => r.duplicate !== undefined);
+    return { status: 200, body: { offsets }, replayed };
   }
 
   private parseRecords(input: ProduceInput): ProduceRecord[] {
@@ -172,6 +181,7 @@ export class ProduceService {
     records: ProduceRecord[],
     partitions: number[],
     maxMessageBytes: number,
+    producer: KeyedProducer | undefined,
   ): PartitionBatch[] {
     const grouped = new Map<number, number[]>();
     partitions.forEach((partition, index) => {
@@ -183,7 +193,9 @@ export class ProduceService {
     return [...grouped.entries()].map(([partition, indexes]) => {
       const batch = encodeRecordBatch(
         indexes.map((i) => (records[i] as ProduceRecord).input),
-        { defaultTimestampMs: nowMs },
+        producer === undefined
+          ? { defaultTimestampMs: nowMs }
+          : { defaultTimestampMs: nowMs, ...producer, producerId: BigInt(producer.producerId) },
       );
       if (batch.length > maxMessageBytes) {
         throw new BrokerError(
