@@ -94,6 +94,13 @@ export const ERRORS = {
   BACKPRESSURE: { status: 503, kafkaCode: 7, retriable: true, title: 'Too many pending writes' },
   STORAGE_ERROR: { status: 503, kafkaCode: 56, retriable: true, title: 'Storage error' },
   UNAVAILABLE: { status: 503, kafkaCode: 5, retriable: true, title: 'Unavailable' },
+  NETWORK_EXCEPTION: {
+    status: 503,
+    kafkaCode: 13,
+    retriable: true,
+    title: 'Another node could not be reached',
+  },
+  REQUEST_TIMED_OUT: { status: 503, kafkaCode: 7, retriable: true, title: 'Request timed out' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export interface ErrorSpec {

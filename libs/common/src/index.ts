@@ -10,3 +10,4 @@ export {
   validateTopicConfigs,
 } from './topic-config';
 export { ConfigError, loadNodeConfig, type NodeConfig } from './config';
+export { waitUntil } from './wait-until';

@@ -74,6 +74,24 @@ export const LIMITS = {
   wsIdleTimeoutMs: 10 * 60 * 1000,
   /** Lifetime of a single-use WebSocket ticket. */
   wsTicketTtlMs: 60_000,
+  /** Internal RPC: largest frame (a fetch answer of fetchBytesMax, with room for its header). */
+  rpcFrameBytesMax: 64 * 1024 * 1024,
+  /** Internal RPC: bytes of calls sent to one node and not yet answered (or queued to send). */
+  rpcBytesInFlightMax: 128 * 1024 * 1024,
+  /** Internal RPC: calls one connection may have running on the serving node at once. */
+  rpcCallsInFlightMax: 4_096,
+  /** Internal RPC: a call's deadline unless it names its own (long-polls add their wait). */
+  rpcCallTimeoutMs: 30_000,
+  /** Internal RPC: how long a node waits to connect, and between failed attempts. */
+  rpcConnectTimeoutMs: 3_000,
+  rpcReconnectBackoffMs: 200,
   /** Concurrent HTTP requests in flight per node before new ones get 503. */
   requestsInFlightMax: 10_000,
+  /**
+   * Ceiling of a node's tenant requests being served at once (long-polls waiting excluded);
+   * load shedding lowers the bound while the event loop falls behind (see LoadShedder).
+   */
+  workInFlightMax: 512,
+  /** Retry-After of a 429 or 503 that names no other. */
+  retryAfterSecondsDefault: 1,
 } as const;

@@ -34,3 +34,11 @@ export {
   writeVarint,
   writeVarlong,
 } from './varint';
+export {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  FrameError,
+  frameBytes,
+  FrameType,
+} from './rpc-frame';
