@@ -23,6 +23,7 @@ import { replaceSection } from '../common/results-md';
 import { percentileOfSorted as percentile, spread } from '../common/stats';
 import { api, fetchAll, recordsBody } from '../common/tributary-http';
 import { type LoadResult, type LoadSpec } from './load';
+import { type OpenLoadResult, type OpenLoadSpec } from './open-load';
 
 const HEADING = '## HTTP service (bench/http)';
 const COMMAND = 'npm run bench:http';
@@ -31,6 +32,9 @@ const DURATION_MS = 5_000;
 const WARMUP_MS = 1_500;
 const ADMIN = 'bench-operator-token-0123456789';
 const WAKE_ROUNDS = 300;
+/** The overload row: open-loop arrivals at this multiple of the sustainable single-record rate. */
+const OVERLOAD_FACTOR = 2;
+const OVERLOAD_MS = 10_000;
 
 function firstLine(
   proc: ChildProcess,
@@ -47,12 +51,61 @@ function firstLine(
 }
 
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const proc = spawnPinned(1, [path.join(__dirname, 'load.js'), JSON.stringify(spec)]);
+  return runGenerator<LoadResult>('load.js', spec);
+}
+
+async function runGenerator<T>(script: string, spec: object): Promise<T> {
+  const proc = spawnPinned(1, [path.join(__dirname, script), JSON.stringify(spec)]);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   if (code !== 0) throw new Error(`load generator failed (${code})`);
-  return JSON.parse(out) as LoadResult;
+  return JSON.parse(out) as T;
+}
+
+interface Overload {
+  ratePerSecond: number;
+  runs: OpenLoadResult[];
+  peakRssMb: number;
+}
+
+/** Open-loop single-record produces at OVERLOAD_FACTOR x the sustainable rate, RUNS times. */
+async function overload(
+  serverPid: number,
+  sustainablePerSecond: number,
+  request: Omit<OpenLoadSpec, 'ratePerSecond' | 'durationMs' | 'inFlightMax'>,
+): Promise<Overload> {
+  resetPeakRss(serverPid);
+  const ratePerSecond = Math.round(sustainablePerSecond * OVERLOAD_FACTOR);
+  const runs: OpenLoadResult[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    runs.push(
+      await runGenerator<OpenLoadResult>('open-load.js', {
+        ...request,
+        ratePerSecond,
+        durationMs: OVERLOAD_MS,
+        inFlightMax: 20_000,
+      }),
+    );
+  }
+  return { ratePerSecond, runs, peakRssMb: procUsage(serverPid).peakRssMb };
+}
+
+function overloadLine(o: Overload): string {
+  const share = (r: OpenLoadResult) => r.shed / Math.max(1, r.due);
+  const served = (r: OpenLoadResult) => r.served / r.seconds;
+  const retryAfter = o.runs.reduce((n, r) => n + r.shedWithRetryAfter, 0);
+  const shed = o.runs.reduce((n, r) => n + r.shed, 0);
+  const others = o.runs.reduce((n, r) => n + r.other + r.clientDropped, 0);
+  const f = (pick: (r: OpenLoadResult) => number, digits = 0) =>
+    withSpread(spread(o.runs.map(pick)), (v) => num(v, digits));
+  return (
+    `- Overload (open loop, ${num(o.ratePerSecond)} single-record produces/s = ${OVERLOAD_FACTOR}x the fsync row's median, ` +
+    `${OVERLOAD_MS / 1000} s x ${RUNS}, up to 1024 connections): served ${f(served)} req/s with ` +
+    `p50 ${f((r) => r.servedMs.p50, 1)} ms, p99 ${f((r) => r.servedMs.p99, 1)} ms, max ${f((r) => r.servedMs.max, 1)} ms; ` +
+    `shed ${f((r) => share(r) * 100, 1)}% (429/503 answered in p99 ${f((r) => r.shedMs.p99, 1)} ms, ` +
+    `${num((retryAfter / Math.max(1, shed)) * 100, 1)}% with Retry-After); other failures ${others}; node peak RSS ${num(o.peakRssMb)} MB.`
+  );
 }
 
 interface Measured {
@@ -211,6 +264,14 @@ async function main(): Promise<void> {
         durability,
       );
     }
+    const overloaded = await overload(nodePid, spread(singles.fsync!.perSecond).median, {
+      origin,
+      method: 'POST',
+      path: '/v1/topics/single-fsync/records',
+      headers,
+      body: single,
+      connections: 1024,
+    });
     const batches: Record<string, Measured> = {};
     for (const durability of ['fsync', 'replicated']) {
       batches[durability] = await measure(
@@ -275,6 +336,7 @@ async function main(): Promise<void> {
         rows,
       ),
       '',
+      overloadLine(overloaded),
       `- Fetch (6 partitions read from offset 0 to the high watermark in parallel, maxRecords=10000, JSON): ${withSpread(spread(fetches), (v) => num(v))} records/s.`,
       `- Long-poll wake-up (produce request sent -> parked long-poll answered, ${WAKE_ROUNDS} rounds): replicated p50 ${num(percentile(wakes.replicated!, 50), 2)} ms, p99 ${num(wakeP99, 2)} ms; fsync p50 ${num(percentile(wakes.fsync!, 50), 2)} ms, p99 ${num(percentile(wakes.fsync!, 99), 2)} ms (fsync includes the fdatasync before the record is visible).`,
       `- Node peak RSS over the whole run: ${num(finalUsage.peakRssMb)} MB. Whole run: ${num((performance.now() - startedMs) / 1000)} s.`,

@@ -11,6 +11,7 @@ import { Credentials } from './auth/credentials';
 import { type GatewayContext } from './gateway-context';
 import { GatewayModule } from './gateway.module';
 import { ProblemFilter } from './http/problem.filter';
+import { LoadShedder } from './http/load-shedder';
 import { RequestTracker, requestPipeline } from './http/request-pipeline';
 import { ProblemDto } from './ops/api-docs';
 import { GatewayMetrics } from './ops/gateway-metrics';
@@ -48,7 +49,12 @@ export async function createGateway(
   app.set('etag', false);
   app.set('query parser', 'simple');
   const credentials = new Credentials(ctx.adminToken, ctx.metadata.cache);
-  const tracker = new RequestTracker({ metrics: app.get(GatewayMetrics), logger: ctx.logger });
+  const shedder = new LoadShedder(ctx.loadShedding);
+  const tracker = new RequestTracker({
+    metrics: app.get(GatewayMetrics),
+    logger: ctx.logger,
+    shedder,
+  });
   app.use(...requestPipeline({ credentials, tracker, logger: ctx.logger, onFatal }));
   app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
   const sockets = app.get(WsGateway);
@@ -86,6 +92,7 @@ export async function createGateway(
     app,
     document,
     drain: () => {
+      shedder.close();
       sockets.drain();
       fetches.drain();
       groups.drain();

@@ -6,6 +6,7 @@ import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore, type Topic, type TopicWithPartitions } from '@tributary/metadata';
 import { type BrokerClient } from '@tributary/partitions';
 import { type Logger } from 'pino';
+import { type LoadShedderLimits } from './http/load-shedder';
 import { type WsLimits } from './ws/ws-session';
 
 export interface TopicHosting {
@@ -37,6 +38,8 @@ export interface GatewayContext {
   allowedOrigins?: readonly string[];
   /** WebSocket bounds (tests shorten them). */
   wsLimits?: Partial<WsLimits>;
+  /** Load-shedding bounds (tests shorten them). */
+  loadShedding?: Partial<LoadShedderLimits>;
 }
 
 export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

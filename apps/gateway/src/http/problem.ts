@@ -2,7 +2,7 @@
 // the request id. Coded errors say what went wrong; anything else is INTERNAL with no detail,
 // so internals never leak.
 import { HttpException } from '@nestjs/common';
-import { AssertionError, BrokerError, ERRORS, type ErrorCode } from '@tributary/common';
+import { AssertionError, BrokerError, ERRORS, type ErrorCode, LIMITS } from '@tributary/common';
 import { type ServerResponse } from 'node:http';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -98,7 +98,10 @@ export function sendProblem(response: ServerResponse, error: BrokerError, reques
     return;
   }
   if (error.code === 'UNAUTHENTICATED') response.setHeader('WWW-Authenticate', 'Bearer');
-  const retryAfter = error.extra.retryAfterSeconds;
+  // Every 429 and 503 says when to come back: the error's own hint, else the default.
+  const retryAfter =
+    error.extra.retryAfterSeconds ??
+    (error.status === 429 || error.status === 503 ? LIMITS.retryAfterSecondsDefault : undefined);
   if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
   sendBody(
     response,

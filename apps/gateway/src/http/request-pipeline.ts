@@ -10,6 +10,7 @@ import { type Logger } from 'pino';
 import { type Credentials } from '../auth/credentials';
 import { type AuthenticatedRequest } from '../auth/principal';
 import { type GatewayMetrics } from '../ops/gateway-metrics';
+import { type LoadShedder } from './load-shedder';
 import { closeAfterAnswer } from './plain-body';
 import { handleError } from './problem.filter';
 
@@ -21,6 +22,7 @@ export const NDJSON_TYPE = 'application/x-ndjson';
 export interface TrackerOptions {
   metrics: GatewayMetrics;
   logger: Logger;
+  shedder: LoadShedder;
   requestsInFlightMax?: number;
 }
 
@@ -72,6 +74,15 @@ export class RequestTracker {
   get overloaded(): boolean {
     return this.inFlight > this.inFlightMax;
   }
+
+  /**
+   * Takes a work slot for a tenant's request, released when it closes; throws the 429 or 503
+   * to answer when the node sheds it. Long-polls take none (see LoadShedder).
+   */
+  admit(res: ServerResponse, tenantId: string, longPoll: boolean): void {
+    if (longPoll) return;
+    res.once('close', this.options.shedder.admit(tenantId));
+  }
 }
 
 export const OVERLOADED = () =>
@@ -104,6 +115,14 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
       const resolved = options.credentials.resolve(req.headers.authorization);
       if (typeof resolved === 'string') request.authFailure = resolved;
       else request.principal = resolved;
+      if (typeof resolved !== 'string' && resolved.kind === 'tenant') {
+        try {
+          tracker.admit(res, resolved.tenant.id, isLongLived(req));
+        } catch (error) {
+          fail(error, req, res);
+          return;
+        }
+      }
     }
     next();
   };
@@ -143,6 +162,13 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
   };
 
   return [start, body];
+}
+
+/** Requests that mostly wait rather than work: long-polls and event streams. */
+function isLongLived(req: Request): boolean {
+  if (req.path.endsWith('/events')) return true;
+  const wait = (req.query as Record<string, unknown>).maxWaitMs;
+  return typeof wait === 'string' && Number(wait) > 0;
 }
 
 export function unsupportedType(req: IncomingMessage, accepted: readonly string[]): BrokerError {

@@ -75,7 +75,7 @@ export class HotRoutes {
       const partition = decodeSegment(match?.[2]);
       if (topic === undefined || partition === undefined) return false;
       this.serve(req, res, FETCH_ROUTE, () =>
-        this.fetch(req, topic, partition, query(), clientGone(res)),
+        this.fetch(req, res, topic, partition, query(), clientGone(res)),
       );
       return true;
     }
@@ -109,6 +109,8 @@ export class HotRoutes {
       'tenant',
       this.options.credentials.resolve(req.headers.authorization),
     );
+    // Shed before the body is read: a refused request costs its headers only.
+    this.options.tracker.admit(res, principal.tenant.id, false);
     let body: unknown;
     let bodyBytes = 0;
     let ndjson = false;
@@ -145,6 +147,7 @@ export class HotRoutes {
 
   private async fetch(
     req: IncomingMessage,
+    res: ServerResponse,
     topic: string,
     partition: string,
     query: Record<string, unknown>,
@@ -155,6 +158,7 @@ export class HotRoutes {
       this.options.credentials.resolve(req.headers.authorization),
     );
     const params = parseFetchQuery(query);
+    this.options.tracker.admit(res, principal.tenant.id, params.maxWaitMs > 0);
     const body = await this.options.fetcher.fetch(
       principal,
       topic,
