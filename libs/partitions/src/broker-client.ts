@@ -1,5 +1,10 @@
-// How the gateway reaches partitions: in-process when this node leads them, later over the
-// internal RPC. Every call names the partition by ids and is bounded in time.
+// How the gateway reaches partitions, wherever they are led: the local PartitionManager for
+// partitions this node leads, another node over the internal RPC for the rest, or a routing
+// client that picks one or the other per partition. One interface for all three (and one test
+// suite): async, multi-partition where one call per leader saves round trips, every call
+// bounded in time. Errors are coded (BrokerError); a call for a partition this node does not
+// lead is refused with the retriable NOT_LEADER_OR_FOLLOWER and changes nothing.
+import { type BrokerError } from '@tributary/common';
 import { type TopicPartition } from './topic-partition';
 import { type WakeReason } from './wait-set';
 
@@ -11,7 +16,7 @@ export interface ProduceRequest extends TopicPartition {
   batch: Buffer;
   acks: Acks;
   timeoutMs: number;
-  /** The batch was encoded in this process (its CRC is right by construction). */
+  /** The batch was encoded by a node of this cluster (its CRC is right by construction). */
   crcVerified?: boolean;
 }
 
@@ -25,6 +30,9 @@ export interface ProduceResult {
    */
   duplicate?: { timestamps: number[] | undefined };
 }
+
+/** One partition's outcome of a multi-partition call: each partition succeeds or fails alone. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: BrokerError };
 
 export interface FetchRequest extends TopicPartition {
   offset: number;
@@ -42,10 +50,29 @@ export interface FetchResult {
   logStartOffset: number;
 }
 
+/** A partition and the next offset a reader wants from it. */
+export interface PartitionPosition extends TopicPartition {
+  offset: number;
+}
+
+/**
+ * Several partitions read now (no wait), in the order given, until `maxBytes` of batches
+ * (the first partition with records always gives at least one whole batch).
+ */
+export interface FetchManyRequest {
+  positions: readonly PartitionPosition[];
+  maxBytes: number;
+}
+
+/** Per position: what was read, or `undefined` when the byte budget ran out before it. */
+export type FetchManyResult = (Outcome<FetchResult> | undefined)[];
+
 export interface PartitionState {
   partition: number;
   leader: number;
   leaderEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
   logStartOffset: number;
   highWatermark: number;
   logEndOffset: number;
@@ -59,14 +86,11 @@ export interface OffsetLookup {
   timestamp?: number;
 }
 
-/** A partition and the next offset a reader wants from it. */
-export interface PartitionPosition extends TopicPartition {
-  offset: number;
-}
-
 export interface BrokerClient {
-  produce(request: ProduceRequest): Promise<ProduceResult>;
+  /** Each request is written (or refused) on its own; outcomes in request order. */
+  produce(requests: readonly ProduceRequest[]): Promise<Outcome<ProduceResult>[]>;
   fetch(request: FetchRequest): Promise<FetchResult>;
+  fetchMany(request: FetchManyRequest): Promise<FetchManyResult>;
   /**
    * Resolves 'data' as soon as one of the partitions has a record at or after its position
    * (at once if one already has), else 'timeout' or 'aborted'. Group polls and live streams
@@ -79,5 +103,14 @@ export interface BrokerClient {
   ): Promise<WakeReason>;
   listOffset(tp: TopicPartition, spec: OffsetSpec): Promise<OffsetLookup>;
   deleteRecords(tp: TopicPartition, beforeOffset: number): Promise<number>;
-  state(tp: TopicPartition): PartitionState;
+  /** The leader's view of each partition; outcomes in request order. */
+  states(tps: readonly TopicPartition[]): Promise<Outcome<PartitionState>[]>;
+}
+
+/** The value of a one-request call's single outcome, or its error thrown. */
+export function only<T>(outcomes: readonly Outcome<T>[]): T {
+  const outcome = outcomes[0];
+  if (outcome === undefined) throw new Error('a call for one partition answered nothing');
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }

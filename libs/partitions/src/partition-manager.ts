@@ -1,7 +1,9 @@
-// The partitions hosted on this node (Kafka's ReplicaManager, single-node for now): opens their
-// logs, appends with the requested acks, serves fetches up to the high watermark, and parks
-// long-polls on a WaitSet that the logs' high-watermark moves wake.
+// The partition replicas hosted on this node (Kafka's ReplicaManager): opens their logs,
+// applies what the metadata store says about each (leader or follower, epoch, ISR), serves the
+// BrokerClient calls for the partitions it leads, answers its followers' fetches, and parks
+// long-polls, acks=all writes and follower fetches on wait sets that the logs' moves wake.
 import {
+  assert,
   BrokerError,
   type Clock,
   isBrokerError,
@@ -17,45 +19,65 @@ import {
 } from '@tributary/storage';
 import {
   type BrokerClient,
+  type FetchManyRequest,
+  type FetchManyResult,
   type FetchRequest,
   type FetchResult,
   type OffsetLookup,
   type OffsetSpec,
+  type Outcome,
   type PartitionPosition,
   type PartitionState,
   type ProduceRequest,
   type ProduceResult,
 } from './broker-client';
+import { type AlterIsr, Partition, type PartitionAssignment } from './partition';
 import { logName, partitionKey, type TopicPartition } from './topic-partition';
 import { WaitSet, type WakeReason } from './wait-set';
 
 export const PARKED_WAITERS_MAX = 10_000;
+/** Kafka's replica.lag.time.max.ms default. */
+export const REPLICA_LAG_MS_DEFAULT = 10_000;
 
 export interface PartitionManagerOptions {
   logs: LogManager;
   nodeId: number;
   clock?: Clock;
   maxParkedWaiters?: number;
+  /** Writes an ISR change to the metadata store; default: a node alone applies it itself. */
+  alterIsr?: AlterIsr;
+  replicaLagMs?: number;
+  /** False while this node's broker session may have lapsed (default: always valid). */
+  sessionValid?: () => boolean;
 }
 
-interface HostedPartition {
-  tp: TopicPartition;
-  log: PartitionLog;
-  leaderEpoch: number;
+interface Hosted {
+  partition: Partition;
+  config: TopicConfig;
   stopListening: () => void;
 }
 
-/** The record timestamps of the batch at `baseOffset`; undefined once it is gone. */
-async function timestampsAt(log: PartitionLog, baseOffset: number): Promise<number[] | undefined> {
-  try {
-    const { records } = await log.read(baseOffset, 1, log.logEndOffset);
-    if (records.length === 0) return undefined;
-    const batch = await decodeRecordBatchAsync(records);
-    return batch.baseOffset === baseOffset ? batch.records.map((r) => r.timestamp) : undefined;
-  } catch (error) {
-    if (isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) return undefined;
-    throw error;
-  }
+export interface ReplicaFetchPartition extends TopicPartition {
+  fetchOffset: number;
+  /** The epoch of the last batch the follower holds (-1: none, or no check wanted). */
+  lastFetchedEpoch: number;
+  /** The leader epoch the follower follows. */
+  leaderEpoch: number;
+}
+
+export interface ReplicaFetchRequest {
+  replicaId: number;
+  partitions: readonly ReplicaFetchPartition[];
+  maxBytes: number;
+  maxWaitMs: number;
+}
+
+export interface ReplicaFetchAnswer {
+  highWatermark: number;
+  logStartOffset: number;
+  /** Set when the follower's log diverged: truncate to `endOffset`, then fetch again. */
+  diverging?: { epoch: number; endOffset: number };
+  records: Buffer;
 }
 
 export function toLogConfig(config: TopicConfig): LogConfig {
@@ -71,13 +93,39 @@ export function toLogConfig(config: TopicConfig): LogConfig {
   };
 }
 
+/** The record timestamps of the batch at `baseOffset`; undefined once it is gone. */
+async function timestampsAt(log: PartitionLog, baseOffset: number): Promise<number[] | undefined> {
+  try {
+    const { records } = await log.read(baseOffset, 1, log.logEndOffset);
+    if (records.length === 0) return undefined;
+    const batch = await decodeRecordBatchAsync(records);
+    return batch.baseOffset === baseOffset ? batch.records.map((r) => r.timestamp) : undefined;
+  } catch (error) {
+    if (isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) return undefined;
+    throw error;
+  }
+}
+
+async function settleAll<T>(work: Promise<T>[]): Promise<Outcome<T>[]> {
+  const settled = await Promise.allSettled(work);
+  return settled.map((s) => {
+    if (s.status === 'fulfilled') return { ok: true, value: s.value };
+    if (s.reason instanceof BrokerError) return { ok: false, error: s.reason };
+    throw s.reason; // a bug: not an answer
+  });
+}
+
 export class PartitionManager implements BrokerClient {
-  private readonly hosted = new Map<string, HostedPartition>();
+  private readonly hosted = new Map<string, Hosted>();
+  /** Woken when a partition's high watermark or role moves: consumers, acks=all writes. */
   readonly waits: WaitSet;
+  /** Woken when a partition's log end moves: followers' fetches. */
+  readonly replicaWaits: WaitSet;
   private readonly clock: Clock;
 
   constructor(private readonly options: PartitionManagerOptions) {
     this.waits = new WaitSet(options.maxParkedWaiters ?? PARKED_WAITERS_MAX);
+    this.replicaWaits = new WaitSet(options.maxParkedWaiters ?? PARKED_WAITERS_MAX);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -85,27 +133,77 @@ export class PartitionManager implements BrokerClient {
     return this.options.nodeId;
   }
 
-  /** Opens (recovering if needed) the log of a partition this node leads. */
-  async host(tp: TopicPartition, config: TopicConfig, leaderEpoch = 0): Promise<void> {
+  /**
+   * Hosts a partition as the metadata store assigns it (opening and recovering its log the
+   * first time), or applies a newer assignment to it. Returns the partition, or undefined when
+   * this node is not among its replicas (a caller then unhosts it).
+   */
+  async apply(
+    tp: TopicPartition,
+    assignment: PartitionAssignment,
+    config: TopicConfig,
+  ): Promise<Partition | undefined> {
+    if (!assignment.replicas.includes(this.nodeId)) return undefined;
     const key = partitionKey(tp);
     const existing = this.hosted.get(key);
     if (existing !== undefined) {
-      existing.leaderEpoch = leaderEpoch;
-      existing.log.updateConfig(toLogConfig(config));
-      return;
+      existing.config = config;
+      existing.partition.log.updateConfig(toLogConfig(config));
+      if (existing.partition.apply(assignment)) this.wake(key);
+      return existing.partition;
     }
-    const log = await this.options.logs.openLog(logName(tp), toLogConfig(config));
-    log.leaderEpoch = leaderEpoch;
-    const stopListening = log.addListener(() => this.waits.notify(key));
-    this.hosted.set(key, { tp, log, leaderEpoch, stopListening });
+    const log = await this.options.logs.openLog(logName(tp), toLogConfig(config), false);
+    const raced = this.hosted.get(key);
+    if (raced !== undefined) return raced.partition; // hosted meanwhile by a concurrent apply
+    const partition = new Partition(tp, log, assignment, {
+      nodeId: this.nodeId,
+      clock: this.clock,
+      alterIsr: this.options.alterIsr ?? soleReplicaAlterIsr(this.nodeId),
+      replicaLagMs: this.options.replicaLagMs ?? REPLICA_LAG_MS_DEFAULT,
+      sessionValid: this.options.sessionValid ?? (() => true),
+    });
+    let last = { highWatermark: log.highWatermark, logEndOffset: log.logEndOffset };
+    const stopListening = log.addListener((event) => {
+      if (event.logEndOffset !== last.logEndOffset) this.replicaWaits.notify(key);
+      if (event.highWatermark !== last.highWatermark) this.waits.notify(key);
+      last = event;
+      partition.maybeIncrementHighWatermark();
+    });
+    this.hosted.set(key, { partition, config, stopListening });
+    partition.maybeIncrementHighWatermark();
+    return partition;
+  }
+
+  /** A standalone node's hosting: this node the only replica and the leader. */
+  host(tp: TopicPartition, config: TopicConfig, leaderEpoch = 0): Promise<Partition | undefined> {
+    const me = this.nodeId;
+    return this.apply(
+      tp,
+      { leader: me, leaderEpoch, replicas: [me], isr: [me], version: 0 },
+      config,
+    );
   }
 
   isHosted(tp: TopicPartition): boolean {
     return this.hosted.has(partitionKey(tp));
   }
 
-  updateConfig(tp: TopicPartition, config: TopicConfig): void {
-    this.get(tp).log.updateConfig(toLogConfig(config));
+  partition(tp: TopicPartition): Partition | undefined {
+    const hosted = this.hosted.get(partitionKey(tp));
+    return hosted !== undefined && hosted.partition.tp.tenantId === tp.tenantId
+      ? hosted.partition
+      : undefined;
+  }
+
+  /** Every hosted partition. */
+  partitions(): Partition[] {
+    return [...this.hosted.values()].map((h) => h.partition);
+  }
+
+  /** Wakes whoever waits on the partition: its role, epoch or high watermark moved. */
+  private wake(key: string): void {
+    this.waits.notify(key);
+    this.replicaWaits.notify(key);
   }
 
   /** Stops hosting a partition; with `deleteData`, its log is removed from disk. */
@@ -118,42 +216,64 @@ export class PartitionManager implements BrokerClient {
     }
     this.hosted.delete(key);
     hosted.stopListening();
-    this.waits.notify(key); // parked fetches answer now (and find the partition gone)
+    this.wake(key); // parked calls answer now (and find the partition gone)
     if (deleteData) await this.options.logs.deleteLog(logName(tp));
-    else await hosted.log.close();
+    else await hosted.partition.log.close();
   }
 
-  async produce(request: ProduceRequest): Promise<ProduceResult> {
+  // ---- BrokerClient: what this node serves as the leader ----
+
+  produce(requests: readonly ProduceRequest[]): Promise<Outcome<ProduceResult>[]> {
+    return settleAll(requests.map((request) => this.produceOne(request)));
+  }
+
+  private async produceOne(request: ProduceRequest): Promise<ProduceResult> {
     const hosted = this.get(request);
-    const appended = await hosted.log.append(request.batch, hosted.leaderEpoch, {
-      crcVerified: request.crcVerified === true,
-    });
+    const { partition } = hosted;
+    const minInsync = hosted.config['min.insync.replicas'];
+    partition.checkLeader();
+    if (request.acks === -1) partition.checkInSyncReplicas(minInsync);
+    const appended = await partition.appendAsLeader(request.batch, request.crcVerified === true);
     if (request.acks === -1) {
-      await this.awaitHighWatermark(hosted, appended.lastOffset + 1, request.timeoutMs);
+      await this.awaitCommitted(hosted, appended.lastOffset + 1, request.timeoutMs, minInsync);
     }
     const result: ProduceResult = {
       baseOffset: appended.baseOffset,
       lastOffset: appended.lastOffset,
     };
     if (appended.duplicate) {
-      result.duplicate = { timestamps: await timestampsAt(hosted.log, appended.baseOffset) };
+      result.duplicate = { timestamps: await timestampsAt(partition.log, appended.baseOffset) };
     }
     return result;
   }
 
-  /** acks=all: the records must be below the high watermark (on every in-sync replica). */
-  private async awaitHighWatermark(
-    hosted: HostedPartition,
+  /**
+   * acks=all, a delayed operation: done when the high watermark passes `offset` (every
+   * replica of the ISR has the records), refused when the ISR has meanwhile shrunk below
+   * min.insync.replicas, when this node stopped leading first, or when the time is up.
+   */
+  private async awaitCommitted(
+    hosted: Hosted,
     offset: number,
     timeoutMs: number,
+    minInsync: number,
   ): Promise<void> {
+    const { partition } = hosted;
+    const key = partitionKey(partition.tp);
     const deadline = this.clock.monotonicMs() + timeoutMs;
-    while (hosted.log.highWatermark < offset) {
+    for (;;) {
+      if (partition.log.highWatermark >= offset) {
+        if (partition.assignment.isr.length < minInsync) {
+          throw new BrokerError(
+            'NOT_ENOUGH_REPLICAS',
+            `the records were written, but the ISR shrank below min.insync.replicas ${minInsync} before they were replicated`,
+          );
+        }
+        return;
+      }
+      if (this.hosted.get(key) !== hosted || !partition.isLeader) partition.checkLeader();
       const remaining = deadline - this.clock.monotonicMs();
-      if (
-        remaining <= 0 ||
-        (await this.waits.wait([partitionKey(hosted.tp)], remaining)) === 'timeout'
-      ) {
+      if (remaining <= 0 || (await this.waits.wait([key], remaining)) === 'timeout') {
         throw new BrokerError(
           'NOT_ENOUGH_REPLICAS',
           `records not replicated to the in-sync replicas within ${timeoutMs} ms`,
@@ -166,8 +286,10 @@ export class PartitionManager implements BrokerClient {
     const key = partitionKey(request);
     const deadline = this.clock.monotonicMs() + request.maxWaitMs;
     for (;;) {
-      const hosted = this.get(request);
-      const read = await hosted.log.read(request.offset, request.maxBytes);
+      const { partition } = this.get(request);
+      partition.checkLeader();
+      const { log } = partition;
+      const read = await log.read(request.offset, request.maxBytes);
       const result: FetchResult = {
         records: read.records,
         nextOffset: read.nextOffset,
@@ -177,12 +299,34 @@ export class PartitionManager implements BrokerClient {
       if (read.records.length > 0) return result;
       // The high watermark may have moved while the read was in flight: look again before
       // parking (this check and the parking below run without yielding, so no wake is lost).
-      if (hosted.log.highWatermark > request.offset) continue;
+      if (log.highWatermark > request.offset) continue;
       const remaining = deadline - this.clock.monotonicMs();
       if (remaining <= 0) return result;
       const reason = await this.waits.wait([key], remaining, request.signal);
-      if (reason !== 'data') return { ...result, highWatermark: hosted.log.highWatermark };
+      if (reason !== 'data') return { ...result, highWatermark: log.highWatermark };
     }
+  }
+
+  async fetchMany(request: FetchManyRequest): Promise<FetchManyResult> {
+    const results: FetchManyResult = request.positions.map(() => undefined);
+    let bytes = 0;
+    for (let i = 0; i < request.positions.length && bytes < request.maxBytes; i++) {
+      const position = request.positions[i]!;
+      try {
+        const fetched = await this.fetch({
+          ...position,
+          maxBytes: request.maxBytes - bytes,
+          maxWaitMs: 0,
+        });
+        results[i] = { ok: true, value: fetched };
+        // At least one byte per read, so that a run of empty partitions still ends the loop.
+        bytes += Math.max(1, fetched.records.length);
+      } catch (error) {
+        if (!(error instanceof BrokerError)) throw error;
+        results[i] = { ok: false, error };
+      }
+    }
+    return results;
   }
 
   awaitRecords(
@@ -192,9 +336,14 @@ export class PartitionManager implements BrokerClient {
   ): Promise<WakeReason> {
     // Checked and parked without yielding, so an append in between cannot be missed.
     for (const position of positions) {
-      const hosted = this.hosted.get(partitionKey(position));
-      // A partition gone (deleted, moved) counts as news: the caller looks again.
-      if (hosted === undefined || hosted.log.highWatermark > position.offset) {
+      const partition = this.partition(position);
+      // A partition gone (deleted, moved, led elsewhere now) counts as news: the caller
+      // looks again, and learns where it went.
+      if (
+        partition === undefined ||
+        !partition.isLeader ||
+        partition.log.highWatermark > position.offset
+      ) {
         return Promise.resolve('data');
       }
     }
@@ -203,7 +352,9 @@ export class PartitionManager implements BrokerClient {
   }
 
   async listOffset(tp: TopicPartition, spec: OffsetSpec): Promise<OffsetLookup> {
-    const { log } = this.get(tp);
+    const { partition } = this.get(tp);
+    partition.checkLeader();
+    const { log } = partition;
     if (spec === 'earliest') return { offset: log.logStartOffset };
     if (spec === 'latest') return { offset: log.highWatermark };
     const batch = await log.batchForTimestamp(spec.timestamp);
@@ -220,16 +371,30 @@ export class PartitionManager implements BrokerClient {
   }
 
   deleteRecords(tp: TopicPartition, beforeOffset: number): Promise<number> {
-    const { log } = this.get(tp);
+    const { partition } = this.get(tp);
+    partition.checkLeader();
+    const { log } = partition;
     return log.deleteRecordsBefore(beforeOffset === -1 ? log.highWatermark : beforeOffset);
   }
 
-  state(tp: TopicPartition): PartitionState {
-    const { log, leaderEpoch } = this.get(tp);
+  async states(tps: readonly TopicPartition[]): Promise<Outcome<PartitionState>[]> {
+    return tps.map((tp) => {
+      try {
+        const { partition } = this.get(tp);
+        partition.checkLeader();
+        return { ok: true, value: this.stateOf(partition) };
+      } catch (error) {
+        if (!(error instanceof BrokerError)) throw error;
+        return { ok: false, error };
+      }
+    });
+  }
+
+  private stateOf(partition: Partition): PartitionState {
+    const { log } = partition;
     return {
-      partition: tp.partition,
-      leader: this.options.nodeId,
-      leaderEpoch,
+      partition: partition.tp.partition,
+      ...partition.describe(),
       logStartOffset: log.logStartOffset,
       highWatermark: log.highWatermark,
       logEndOffset: log.logEndOffset,
@@ -237,23 +402,89 @@ export class PartitionManager implements BrokerClient {
     };
   }
 
+  // ---- replication: what this node answers its followers ----
+
+  /**
+   * A follower's fetch over many partitions: each is checked (epoch, divergence) and read from
+   * the follower's offset up to the log end, within `maxBytes` in all. With nothing to send
+   * anywhere, it waits up to `maxWaitMs` for an append to one of them.
+   */
+  async replicaFetch(
+    request: ReplicaFetchRequest,
+    signal?: AbortSignal,
+  ): Promise<Outcome<ReplicaFetchAnswer>[]> {
+    const keys = request.partitions.map(partitionKey);
+    const deadline = this.clock.monotonicMs() + request.maxWaitMs;
+    for (;;) {
+      const answers = await this.replicaRead(request);
+      const news = answers.some((a) => !a.ok || a.value.records.length > 0 || a.value.diverging);
+      const remaining = deadline - this.clock.monotonicMs();
+      if (news || remaining <= 0 || keys.length === 0) return answers;
+      // Parked before any await since the read: an append in between wakes it.
+      const reason = await this.replicaWaits.wait(keys, remaining, signal);
+      if (reason !== 'data') return answers;
+    }
+  }
+
+  private async replicaRead(request: ReplicaFetchRequest): Promise<Outcome<ReplicaFetchAnswer>[]> {
+    let bytes = 0;
+    const answers: Outcome<ReplicaFetchAnswer>[] = [];
+    for (const p of request.partitions) {
+      try {
+        const { partition } = this.get(p);
+        const { log } = partition;
+        const check = partition.followerFetch(
+          request.replicaId,
+          p.fetchOffset,
+          p.lastFetchedEpoch,
+          p.leaderEpoch,
+        );
+        const base = { highWatermark: log.highWatermark, logStartOffset: log.logStartOffset };
+        if (check.kind === 'diverging') {
+          answers.push({ ok: true, value: { ...base, diverging: check, records: EMPTY } });
+          continue;
+        }
+        let records: Buffer = EMPTY;
+        if (bytes < request.maxBytes && p.fetchOffset < log.logEndOffset) {
+          const read = await log.read(p.fetchOffset, request.maxBytes - bytes, log.logEndOffset);
+          records = read.records;
+          bytes += records.length;
+        }
+        answers.push({ ok: true, value: { ...base, highWatermark: log.highWatermark, records } });
+      } catch (error) {
+        if (!(error instanceof BrokerError)) throw error;
+        answers.push({ ok: false, error });
+      }
+    }
+    return answers;
+  }
+
+  /** Runs the ISR check of every partition this node leads (followers that fell behind). */
+  async checkIsr(): Promise<void> {
+    for (const { partition } of this.hosted.values()) {
+      if (partition.isLeader) await partition.maybeShrinkIsr().catch(() => undefined);
+    }
+  }
+
+  // ---- the rest ----
+
   /** Every hosted partition with its size on disk (for metrics). */
   *hostedPartitions(): Iterable<{ tp: TopicPartition; sizeBytes: number }> {
-    for (const hosted of this.hosted.values())
-      yield { tp: hosted.tp, sizeBytes: hosted.log.sizeBytes };
+    for (const { partition } of this.hosted.values())
+      yield { tp: partition.tp, sizeBytes: partition.log.sizeBytes };
   }
 
   /** Bytes on disk of every hosted partition of a tenant (storage quota). */
   tenantSizeBytes(tenantId: string): number {
     let total = 0;
-    for (const hosted of this.hosted.values())
-      if (hosted.tp.tenantId === tenantId) total += hosted.log.sizeBytes;
+    for (const { partition } of this.hosted.values())
+      if (partition.tp.tenantId === tenantId) total += partition.log.sizeBytes;
     return total;
   }
 
-  private get(tp: TopicPartition): HostedPartition {
+  private get(tp: TopicPartition): Hosted {
     const hosted = this.hosted.get(partitionKey(tp));
-    if (hosted === undefined || hosted.tp.tenantId !== tp.tenantId) {
+    if (hosted === undefined || hosted.partition.tp.tenantId !== tp.tenantId) {
       throw new BrokerError(
         'UNKNOWN_TOPIC_OR_PARTITION',
         `partition ${tp.partition} is not hosted here`,
@@ -266,4 +497,20 @@ export class PartitionManager implements BrokerClient {
     for (const hosted of this.hosted.values()) hosted.stopListening();
     this.hosted.clear();
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A node that is its partitions' only replica has no one to agree an ISR change with. */
+function soleReplicaAlterIsr(nodeId: number): AlterIsr {
+  return (_tp, change) => {
+    assert(change.isr.includes(nodeId), 'the leader always stays in the ISR');
+    return Promise.resolve({
+      leader: nodeId,
+      leaderEpoch: change.leaderEpoch,
+      replicas: [nodeId],
+      isr: change.isr,
+      version: change.expectedVersion + 1,
+    });
+  };
 }

@@ -68,8 +68,16 @@ export class LogManager {
     return [...this.logs.keys()];
   }
 
-  /** Opens (recovering if needed) or creates the log `name` with `config`. */
-  async openLog(name: string, config: LogConfig = DEFAULT_LOG_CONFIG): Promise<PartitionLog> {
+  /**
+   * Opens (recovering if needed) or creates the log `name` with `config`. With
+   * `highWatermarkFollowsEnd` false, its owner moves the high watermark (a replicated
+   * partition), and hears of every write as well as of every acknowledgement.
+   */
+  async openLog(
+    name: string,
+    config: LogConfig = DEFAULT_LOG_CONFIG,
+    highWatermarkFollowsEnd = true,
+  ): Promise<PartitionLog> {
     this.checkName(name);
     const open = this.logs.get(name);
     if (open !== undefined) return open;
@@ -82,6 +90,7 @@ export class LogManager {
         clock: this.options.clock,
         config,
         pendingAppendBytesMax: this.options.pendingAppendBytesMax,
+        highWatermarkFollowsEnd,
       });
       this.opening.set(name, pending);
     }

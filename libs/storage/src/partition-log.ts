@@ -4,7 +4,13 @@
 // delete-records. Everything that changes files runs serially through the appender.
 import * as path from 'node:path';
 import { assert, BrokerError, type Clock, LIMITS, systemClock } from '@tributary/common';
-import { assignBatchOffsets, readProducerFields } from '@tributary/protocol';
+import {
+  assignBatchOffsets,
+  readBatchHeader,
+  readProducerFields,
+  validateBatch,
+} from '@tributary/protocol';
+import { RECOVERY_BATCH_BYTES_MAX } from './batch-scan';
 import { type AppendOptions, checkAppendBatch } from './append-check';
 import { type FileSystem } from './file-system';
 import { GroupCommitAppender } from './group-commit-appender';
@@ -62,6 +68,37 @@ export interface LogReadResult {
 
 export type LogListener = (event: { highWatermark: number; logEndOffset: number }) => void;
 
+/** Cuts a follower's records into stamped batches, checking each and their continuity. */
+function splitFollowerBatches(records: Buffer, expectedBaseOffset: number): StampedBatch[] {
+  const batches: StampedBatch[] = [];
+  let next = expectedBaseOffset;
+  for (let at = 0; at < records.length;) {
+    const check = validateBatch(records, at, RECOVERY_BATCH_BYTES_MAX);
+    if (!check.ok) {
+      throw new BrokerError('CORRUPT_RECORD', `replicated batch at byte ${at}: ${check.problem}`);
+    }
+    const buf = records.subarray(at, at + check.sizeBytes);
+    const header = readBatchHeader(buf);
+    if (header.baseOffset !== next) {
+      throw new BrokerError(
+        'CORRUPT_RECORD',
+        `replicated batch starts at offset ${header.baseOffset}, the log continues at ${next}`,
+      );
+    }
+    const lastOffset = header.baseOffset + header.lastOffsetDelta;
+    batches.push({
+      buf,
+      baseOffset: header.baseOffset,
+      lastOffset,
+      maxTimestamp: header.maxTimestamp,
+      leaderEpoch: header.partitionLeaderEpoch,
+    });
+    next = lastOffset + 1;
+    at += check.sizeBytes;
+  }
+  return batches;
+}
+
 export class PartitionLog {
   private readonly appender: GroupCommitAppender<StampedBatch>;
   private readonly listeners = new Set<LogListener>();
@@ -71,6 +108,8 @@ export class PartitionLog {
   private nextOffsetToAssign: number;
   private logEnd: number;
   private durableEnd: number;
+  /** The end of what appends have resolved: written, and synced for `fsync` durability. */
+  private ackedEnd: number;
   private hw: number;
   private startOffset: number;
   private config: LogConfig;
@@ -99,6 +138,7 @@ export class PartitionLog {
     this.logEnd = segments.active().nextOffset;
     this.nextOffsetToAssign = this.logEnd;
     this.durableEnd = this.logEnd;
+    this.ackedEnd = this.logEnd;
     this.hw = this.followEnd ? this.logEnd : loaded.highWatermark;
     this.leaderEpoch = Math.max(0, epochCache.latest()?.epoch ?? 0);
     this.producers = producers.state;
@@ -158,6 +198,13 @@ export class PartitionLog {
   /** Everything below this offset is on disk (fdatasync'ed). */
   get durableEndOffset(): number {
     return this.durableEnd;
+  }
+  /**
+   * Everything below this offset has been acknowledged to its appender: written, and synced
+   * for `fsync` durability. What this replica contributes to the high watermark.
+   */
+  get acknowledgedEndOffset(): number {
+    return this.ackedEnd;
   }
   get sizeBytes(): number {
     return this.segments.sizeBytes();
@@ -256,6 +303,36 @@ export class PartitionLog {
     this.producerAppends.set(entry.producerId, tracked);
   }
 
+  /**
+   * A follower's append: batches copied from the leader, offsets and leader epochs as the
+   * leader stamped them. They must continue this log densely from its end (after any
+   * truncation the divergence called for). Every batch's CRC is checked: these bytes crossed
+   * the network. Resolves once all are written (and synced, for `fsync` durability).
+   */
+  async appendAsFollower(records: Buffer): Promise<{ lastOffset: number }> {
+    if (this.closed) throw new BrokerError('STORAGE_ERROR', 'log is closed');
+    const batches = splitFollowerBatches(records, this.nextOffsetToAssign);
+    this.appender.checkCapacity(records.length);
+    const nowMs = this.clock.nowMs();
+    const written: Promise<void>[] = [];
+    for (const batch of batches) {
+      this.nextOffsetToAssign = batch.lastOffset + 1;
+      if (this.epochCache.assign(batch.leaderEpoch, batch.baseOffset)) this.epochDirty = true;
+      const producer = readProducerFields(batch.buf);
+      if (producer.producerId >= 0) {
+        this.producers.record({
+          ...producer,
+          baseOffset: batch.baseOffset,
+          lastOffset: batch.lastOffset,
+          appendedMs: nowMs,
+        });
+      }
+      written.push(this.appender.enqueue(batch, batch.buf.length));
+    }
+    await Promise.all(written);
+    return { lastOffset: this.nextOffsetToAssign - 1 };
+  }
+
   /** Writes one group (called serially by the appender, which syncs and acknowledges it). */
   private async writeGroup(batches: readonly StampedBatch[]): Promise<{ needsSync: boolean }> {
     if (this.epochDirty) {
@@ -276,6 +353,8 @@ export class PartitionLog {
     const last = batches[batches.length - 1]!;
     assert(segment.nextOffset === last.lastOffset + 1, 'log end does not match the last batch');
     this.logEnd = last.lastOffset + 1;
+    // Followers may copy what is written before it is synced (they sync it themselves).
+    if (!this.followEnd) this.notify();
     return { needsSync: this.config.durability === 'fsync' };
   }
 
@@ -284,6 +363,7 @@ export class PartitionLog {
     const end = batches[batches.length - 1]!.lastOffset + 1;
     assert(end <= this.logEnd, () => `acknowledged ${end} past the log end ${this.logEnd}`);
     if (durable) this.durableEnd = Math.max(this.durableEnd, end);
+    this.ackedEnd = Math.max(this.ackedEnd, end);
     if (this.followEnd) this.advanceHighWatermark(end);
     else this.notify();
   }
@@ -409,6 +489,7 @@ export class PartitionLog {
       this.logEnd = this.segments.active().nextOffset;
       this.nextOffsetToAssign = this.logEnd;
       this.durableEnd = Math.min(this.durableEnd, this.logEnd);
+      this.ackedEnd = Math.min(this.ackedEnd, this.logEnd);
       this.hw = Math.min(this.hw, this.logEnd);
       this.producers.truncateFrom(this.logEnd);
       // A snapshot taken past the cut would describe batches that are gone.

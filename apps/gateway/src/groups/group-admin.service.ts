@@ -13,7 +13,7 @@ import {
   tpKey,
 } from '@tributary/coordination';
 import { checkGroupId, type OffsetCommit } from '@tributary/metadata';
-import { type OffsetSpec } from '@tributary/partitions';
+import { only, type OffsetSpec, type TopicPartition } from '@tributary/partitions';
 import { allowsAny, authorize } from '../auth/permissions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
@@ -90,6 +90,10 @@ export class GroupAdminService {
     const view = await this.current(auth, groupId);
     const committed = await this.ctx.metadata.groupOffsets.fetch(tenantId, groupId);
     if (view.state === null && committed.length === 0) throw groupNotFound(groupId);
+    const highWatermarks = await this.highWatermarks(tenantId, [
+      ...committed,
+      ...(view.state?.members ?? []).flatMap((m) => flatten(m.owned)),
+    ]);
     const rows = new Map<string, GroupOffsetJson>();
     const row = (topicId: string, partition: number): GroupOffsetJson | undefined => {
       const key = tpKey({ topicId, partition });
@@ -97,7 +101,7 @@ export class GroupAdminService {
       if (topic === undefined) return undefined;
       let entry = rows.get(key);
       if (entry === undefined) {
-        const state = this.ctx.broker.state({ tenantId, topicId, partition });
+        const state = { highWatermark: highWatermarks.get(key) ?? -1 };
         entry = {
           topic: topic.name,
           partition,
@@ -133,6 +137,29 @@ export class GroupAdminService {
     };
   }
 
+  /**
+   * The high watermark of each partition (of a topic that still exists), by tpKey: one call
+   * per leader; -1 where the leader does not answer.
+   */
+  private async highWatermarks(
+    tenantId: string,
+    partitions: readonly { topicId: string; partition: number }[],
+  ): Promise<Map<string, number>> {
+    const unique = new Map<string, TopicPartition>();
+    for (const { topicId, partition } of partitions) {
+      if (this.ctx.metadata.cache.topic(topicId) === undefined) continue;
+      unique.set(tpKey({ topicId, partition }), { tenantId, topicId, partition });
+    }
+    const tps = [...unique.values()];
+    const states = await this.ctx.broker.states(tps);
+    const found = new Map<string, number>();
+    tps.forEach((tp, i) => {
+      const outcome = states[i];
+      found.set(tpKey(tp), outcome?.ok === true ? outcome.value.highWatermark : -1);
+    });
+    return found;
+  }
+
   /** Deletes a group without members: its committed offsets go with it. */
   async delete(auth: TenantPrincipal, groupId: string): Promise<void> {
     checkGroup(auth, groupId, 'admin');
@@ -160,7 +187,7 @@ export class GroupAdminService {
     for (const tp of tps) {
       let offset: number;
       if (typeof to === 'object' && 'offset' in to) {
-        const state = this.ctx.broker.state(tp);
+        const state = only(await this.ctx.broker.states([tp]));
         // Kafka's reset tool clamps an explicit offset into the partition's range.
         offset = Math.min(Math.max(to.offset, state.logStartOffset), state.highWatermark);
       } else {

@@ -27,7 +27,7 @@ import {
   tpKey,
 } from '@tributary/coordination';
 import { type OffsetCommit } from '@tributary/metadata';
-import { type OffsetSpec, type PartitionPosition } from '@tributary/partitions';
+import { only, type OffsetSpec, type PartitionPosition } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { GatewayMetrics } from '../ops/gateway-metrics';
@@ -318,7 +318,7 @@ export class GroupMembersService {
       checkOwnership(member, [tp]);
       const offset =
         typeof target.to === 'number'
-          ? checkInRange(this.ctx.broker.state(tp), target.to)
+          ? checkInRange(only(await this.ctx.broker.states([tp])), target.to)
           : (await this.ctx.broker.listOffset(tp, target.to)).offset;
       const stored = await this.ctx.coordinator.setPositions(
         auth.tenant.id,

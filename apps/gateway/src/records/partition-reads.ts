@@ -2,7 +2,6 @@
 // SSE batch): the partitions are taken in turn from a different one each time, so a busy
 // partition cannot starve the others when the limits run out; each fetch takes what is there
 // now (no wait); a position that retention overtook is moved on by the caller's policy.
-import { isBrokerError } from '@tributary/common';
 import { type DecodedRecord } from '@tributary/protocol';
 import { type BrokerClient, type TopicPartition } from '@tributary/partitions';
 import { collectRecords, decodeBatches } from './fetch.service';
@@ -30,8 +29,9 @@ export interface PartitionReads<T> {
 
 /**
  * Reads the cursors in turn starting at `first`, until `maxRecords` records or about
- * `maxBytes` of keys and values. `restart` gives the offset to go on from when a cursor's
- * offset is out of range (it may rethrow).
+ * `maxBytes` of keys and values: one fetchMany (one call per leader), then the records taken
+ * in turn. `restart` gives the offset to go on from when a cursor's offset is out of range
+ * (it may rethrow).
  */
 export async function readPartitionsInTurn<T>(
   broker: BrokerClient,
@@ -40,29 +40,29 @@ export async function readPartitionsInTurn<T>(
   limits: { maxRecords: number; maxBytes: number },
   restart: (cursor: ReadCursor<T>, error: unknown) => Promise<number>,
 ): Promise<PartitionReads<T>> {
+  const order = cursors.map((_, i) => (first + i) % cursors.length);
+  const fetched = await broker.fetchMany({
+    positions: order.map((index) => ({ ...cursors[index]!.tp, offset: cursors[index]!.offset })),
+    maxBytes: limits.maxBytes,
+  });
   const records: T[] = [];
   const ends: (CursorEnd | undefined)[] = cursors.map(() => undefined);
   let bytes = 0;
   let logBytes = 0;
-  for (let i = 0; i < cursors.length; i++) {
+  for (let i = 0; i < order.length; i++) {
     if (records.length >= limits.maxRecords || bytes >= limits.maxBytes) break;
-    const index = (first + i) % cursors.length;
+    const index = order[i]!;
     const cursor = cursors[index]!;
-    let fetched;
-    try {
-      fetched = await broker.fetch({
-        ...cursor.tp,
-        offset: cursor.offset,
-        maxBytes: limits.maxBytes - bytes,
-        maxWaitMs: 0,
-      });
-    } catch (error) {
-      if (!isBrokerError(error, 'OFFSET_OUT_OF_RANGE')) throw error;
-      ends[index] = { nextOffset: await restart(cursor, error), records: 0, logBytes: 0 };
+    const outcome = fetched[i];
+    if (outcome === undefined) continue; // the byte budget ran out on its leader
+    if (!outcome.ok) {
+      if (outcome.error.code !== 'OFFSET_OUT_OF_RANGE') throw outcome.error;
+      ends[index] = { nextOffset: await restart(cursor, outcome.error), records: 0, logBytes: 0 };
       continue;
     }
+    const batches = outcome.value.records;
     const collected = collectRecords(
-      await decodeBatches(fetched.records),
+      await decodeBatches(batches),
       cursor.offset,
       limits.maxRecords - records.length,
       (record) => cursor.toJson(record),
@@ -71,11 +71,11 @@ export async function readPartitionsInTurn<T>(
     records.push(...collected.records);
     // At least one byte per read, so that empty keys and values still end the loop.
     bytes += Math.max(collected.bytes, 1);
-    logBytes += fetched.records.length;
+    logBytes += batches.length;
     ends[index] = {
       nextOffset: collected.nextOffset,
       records: collected.records.length,
-      logBytes: fetched.records.length,
+      logBytes: batches.length,
     };
   }
   return { records, ends, logBytes };

@@ -5,7 +5,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, LIMITS } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
-import { type Acks, type ProduceResult } from '@tributary/partitions';
+import { type Acks, type Outcome, type ProduceResult } from '@tributary/partitions';
 import { encodeRecordBatch } from '@tributary/protocol';
 import { type Logger } from 'pino';
 import { type TenantPrincipal } from '../auth/principal';
@@ -88,21 +88,20 @@ export class ProduceService {
     );
     const config = topicConfig(topic);
     const batches = this.encode(records, partitions, config['max.message.bytes'], producer);
-    if (acks === -1) this.checkInSyncReplicas(topic, batches, config['min.insync.replicas']);
     this.quotas.check(auth.tenant, 'produce');
     this.quotas.checkStorage(auth.tenant);
     this.quotas.charge(auth.tenant, 'produce', input.bodyBytes);
 
     const timeoutMs = LIMITS.produceTimeoutMs;
     const tp = (partition: number) => ({ tenantId: topic.tenantId, topicId: topic.id, partition });
-    const writes = batches.map((b) =>
-      this.ctx.broker.produce({
+    const written = this.ctx.broker.produce(
+      batches.map((b) => ({
         ...tp(b.partition),
         batch: b.batch,
         acks,
         timeoutMs,
         crcVerified: true,
-      }),
+      })),
     );
     this.metrics.countTraffic(
       'produce',
@@ -112,11 +111,15 @@ export class ProduceService {
       batches.reduce((sum, b) => sum + b.batch.length, 0),
     );
     if (acks === 0) {
-      for (const write of writes) {
-        write.catch((error: unknown) =>
+      written.then(
+        (outcomes) => {
+          const failed = outcomes.find((o) => !o.ok);
+          if (failed !== undefined && !failed.ok)
+            this.logger.warn({ err: failed.error, topic: topic.name }, 'acks=0 write failed');
+        },
+        (error: unknown) =>
           this.logger.warn({ err: error, topic: topic.name }, 'acks=0 write failed'),
-        );
-      }
+      );
       const offsets = records.map((r, i) => ({
         partition: partitions[i] ?? -1,
         offset: -1,
@@ -124,7 +127,7 @@ export class ProduceService {
       }));
       return { status: 202, body: { offsets }, replayed: false };
     }
-    const results = await settle(writes, batches);
+    const results = settle(await written, batches);
     const offsets = new Array<RecordOffset>(records.length);
     batches.forEach((b, i) => {
       const result = results[i] as ProduceResult;
@@ -207,19 +210,6 @@ export class ProduceService {
       return { partition, indexes, batch };
     });
   }
-
-  private checkInSyncReplicas(topic: Topic, batches: PartitionBatch[], minInSync: number): void {
-    for (const { partition } of batches) {
-      const state = this.ctx.metadata.cache.partition(topic.id, partition);
-      const isr = state?.isr.length ?? 0;
-      if (isr < minInSync) {
-        throw new BrokerError(
-          'NOT_ENOUGH_REPLICAS',
-          `partition ${partition} has ${isr} in-sync replica(s); min.insync.replicas is ${minInSync}`,
-        );
-      }
-    }
-  }
 }
 
 /**
@@ -273,29 +263,24 @@ function parseNdjson(body: unknown): unknown[] {
 }
 
 /**
- * Waits for every partition's write. When some fail, the error says which partitions were
- * written (a retry would write those again) and which failed.
+ * Every partition's write, or the error of the first that failed. When some fail, the error
+ * says which partitions were written (a retry would write those again) and which failed.
  */
-async function settle(
-  writes: Promise<ProduceResult>[],
-  batches: PartitionBatch[],
-): Promise<ProduceResult[]> {
-  if (writes.length === 1) return [await (writes[0] as Promise<ProduceResult>)];
-  const settled = await Promise.allSettled(writes);
-  const failed = settled.findIndex((s) => s.status === 'rejected');
-  if (failed === -1) return settled.map((s) => (s as PromiseFulfilledResult<ProduceResult>).value);
-  const reason = (settled[failed] as PromiseRejectedResult).reason as unknown;
-  const partitions = settled.map((s, i) => {
-    const partition = (batches[i] as PartitionBatch).partition;
-    return s.status === 'fulfilled'
-      ? { partition, baseOffset: s.value.baseOffset }
-      : { partition, error: s.reason instanceof BrokerError ? s.reason.code : 'INTERNAL' };
-  });
-  if (reason instanceof BrokerError && settled.length > 1) {
-    throw new BrokerError(reason.code, `${reason.message} (see partitions for what was written)`, {
-      cause: reason,
-      extra: { ...reason.extra, partitions },
-    });
+function settle(outcomes: Outcome<ProduceResult>[], batches: PartitionBatch[]): ProduceResult[] {
+  const failed = outcomes.find((o) => !o.ok);
+  if (failed === undefined || failed.ok) {
+    return outcomes.map((o) => (o as { ok: true; value: ProduceResult }).value);
   }
-  throw reason;
+  if (outcomes.length === 1) throw failed.error;
+  const partitions = outcomes.map((o, i) => {
+    const partition = (batches[i] as PartitionBatch).partition;
+    return o.ok
+      ? { partition, baseOffset: o.value.baseOffset }
+      : { partition, error: o.error.code };
+  });
+  const reason = failed.error;
+  throw new BrokerError(reason.code, `${reason.message} (see partitions for what was written)`, {
+    cause: reason,
+    extra: { ...reason.extra, partitions },
+  });
 }

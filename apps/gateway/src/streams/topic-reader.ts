@@ -6,6 +6,7 @@ import { BrokerError } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
 import {
   type BrokerClient,
+  only,
   type OffsetSpec,
   type PartitionPosition,
   type WakeReason,
@@ -63,7 +64,7 @@ export class TopicReader {
         positions.push((await broker.listOffset(tp, from)).offset);
         continue;
       }
-      const { logStartOffset, highWatermark } = broker.state(tp);
+      const { logStartOffset, highWatermark } = only(await broker.states([tp]));
       if (last + 1 > highWatermark) {
         throw new BrokerError(
           'OFFSET_OUT_OF_RANGE',
@@ -108,7 +109,7 @@ export class TopicReader {
       { maxRecords, maxBytes },
       async (cursor, error) => {
         // Retention overtook the position: carry on from the new log start.
-        const { logStartOffset } = this.broker.state(cursor.tp);
+        const { logStartOffset } = only(await this.broker.states([cursor.tp]));
         if (cursor.offset >= logStartOffset) throw error;
         return logStartOffset;
       },

@@ -53,7 +53,7 @@ export class TopicsController {
   @Get(':topic')
   @ApiOkResponse({ type: TopicDto })
   @ApiTenant('UNKNOWN_TOPIC_OR_PARTITION')
-  describe(@Auth() auth: TenantPrincipal, @Param('topic') topic: string): TopicDto {
+  describe(@Auth() auth: TenantPrincipal, @Param('topic') topic: string): Promise<TopicDto> {
     return this.topics.describe(auth, topic);
   }
 

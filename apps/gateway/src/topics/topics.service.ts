@@ -11,6 +11,8 @@ import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, isObject, objectBody, onlyFields, parseSafeInteger } from '../http/input';
 import { quotaExceeded } from '../records/quotas';
 import { findTopic, topicConfig, topicPartition } from './topic-access';
+
+const UNKNOWN_OFFSETS = { logStartOffset: -1, highWatermark: -1, logEndOffset: -1 };
 import {
   type DeleteRecordsResultDto,
   type OffsetDto,
@@ -74,7 +76,7 @@ export class TopicsService {
       }));
   }
 
-  describe(auth: TenantPrincipal, name: string): TopicDto {
+  describe(auth: TenantPrincipal, name: string): Promise<TopicDto> {
     const topic = this.find(auth, name);
     return this.describeTopic({ topic, partitions: this.ctx.metadata.cache.partitions(topic.id) });
   }
@@ -164,17 +166,18 @@ export class TopicsService {
     return findTopic(this.ctx.metadata.cache, auth, name, 'any');
   }
 
-  private describeTopic({ topic, partitions }: TopicWithPartitions): TopicDto {
+  /** The topic with each partition's offsets as its leader has them (-1 where none answers). */
+  private async describeTopic({ topic, partitions }: TopicWithPartitions): Promise<TopicDto> {
     const config = topicConfig(topic);
+    const states = await this.ctx.broker.states(
+      partitions.map((p) => topicPartition(topic, p.partition)),
+    );
     return {
       name: topic.name,
       replicationFactor: topic.replicationFactor,
-      partitions: partitions.map((p) => {
-        const state = this.ctx.broker.state({
-          tenantId: topic.tenantId,
-          topicId: topic.id,
-          partition: p.partition,
-        });
+      partitions: partitions.map((p, i) => {
+        const outcome = states[i];
+        const state = outcome?.ok === true ? outcome.value : UNKNOWN_OFFSETS;
         return {
           partition: p.partition,
           leader: p.leader,

@@ -3,7 +3,7 @@
 // rules and error codes as the HTTP routes.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, LIMITS } from '@tributary/common';
-import { type OffsetSpec } from '@tributary/partitions';
+import { only, type OffsetSpec } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { parseResetTarget } from '../groups/group-input';
@@ -200,7 +200,7 @@ export class WsOperations {
     from: StartAt,
   ): Promise<number> {
     if (typeof from === 'object' && 'offset' in from) {
-      return checkInRange(this.ctx.broker.state(tp), from.offset);
+      return checkInRange(only(await this.ctx.broker.states([tp])), from.offset);
     }
     const spec: OffsetSpec = from;
     return (await this.ctx.broker.listOffset(tp, spec)).offset;
