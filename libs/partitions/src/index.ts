@@ -20,11 +20,14 @@ export {
   PartitionManager,
   type PartitionManagerOptions,
   REPLICA_LAG_MS_DEFAULT,
+  toLogConfig,
+} from './partition-manager';
+export {
   type ReplicaFetchAnswer,
   type ReplicaFetchPartition,
   type ReplicaFetchRequest,
-  toLogConfig,
-} from './partition-manager';
+} from './replica-fetch';
+export { type LeaderEndpoint, ReplicaFetchers } from './replica-fetcher';
 export { RpcClient, type RpcClientOptions } from './rpc-client';
 export { HELLO_METHOD, RpcServer, type RpcServerOptions } from './rpc-server';
 export { logName, partitionKey, type TopicPartition } from './topic-partition';

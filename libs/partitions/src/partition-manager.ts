@@ -32,6 +32,8 @@ import {
   type ProduceResult,
 } from './broker-client';
 import { type AlterIsr, Partition, type PartitionAssignment } from './partition';
+import { type ReplicaFetchAnswer, type ReplicaFetchRequest } from './replica-fetch';
+import { type FetcherOptions, ReplicaFetchers } from './replica-fetcher';
 import { logName, partitionKey, type TopicPartition } from './topic-partition';
 import { WaitSet, type WakeReason } from './wait-set';
 
@@ -49,35 +51,14 @@ export interface PartitionManagerOptions {
   replicaLagMs?: number;
   /** False while this node's broker session may have lapsed (default: always valid). */
   sessionValid?: () => boolean;
+  /** How followers reach their leaders; without it this node follows no one (standalone). */
+  fetcher?: Omit<FetcherOptions, 'nodeId' | 'clock'>;
 }
 
 interface Hosted {
   partition: Partition;
   config: TopicConfig;
   stopListening: () => void;
-}
-
-export interface ReplicaFetchPartition extends TopicPartition {
-  fetchOffset: number;
-  /** The epoch of the last batch the follower holds (-1: none, or no check wanted). */
-  lastFetchedEpoch: number;
-  /** The leader epoch the follower follows. */
-  leaderEpoch: number;
-}
-
-export interface ReplicaFetchRequest {
-  replicaId: number;
-  partitions: readonly ReplicaFetchPartition[];
-  maxBytes: number;
-  maxWaitMs: number;
-}
-
-export interface ReplicaFetchAnswer {
-  highWatermark: number;
-  logStartOffset: number;
-  /** Set when the follower's log diverged: truncate to `endOffset`, then fetch again. */
-  diverging?: { epoch: number; endOffset: number };
-  records: Buffer;
 }
 
 export function toLogConfig(config: TopicConfig): LogConfig {
@@ -122,11 +103,16 @@ export class PartitionManager implements BrokerClient {
   /** Woken when a partition's log end moves: followers' fetches. */
   readonly replicaWaits: WaitSet;
   private readonly clock: Clock;
+  readonly fetchers: ReplicaFetchers | undefined;
 
   constructor(private readonly options: PartitionManagerOptions) {
     this.waits = new WaitSet(options.maxParkedWaiters ?? PARKED_WAITERS_MAX);
     this.replicaWaits = new WaitSet(options.maxParkedWaiters ?? PARKED_WAITERS_MAX);
     this.clock = options.clock ?? systemClock;
+    this.fetchers =
+      options.fetcher === undefined
+        ? undefined
+        : new ReplicaFetchers({ ...options.fetcher, nodeId: options.nodeId, clock: this.clock });
   }
 
   get nodeId(): number {
@@ -149,7 +135,10 @@ export class PartitionManager implements BrokerClient {
     if (existing !== undefined) {
       existing.config = config;
       existing.partition.log.updateConfig(toLogConfig(config));
-      if (existing.partition.apply(assignment)) this.wake(key);
+      if (existing.partition.apply(assignment)) {
+        this.wake(key);
+        this.followLeader(existing.partition);
+      }
       return existing.partition;
     }
     const log = await this.options.logs.openLog(logName(tp), toLogConfig(config), false);
@@ -171,7 +160,14 @@ export class PartitionManager implements BrokerClient {
     });
     this.hosted.set(key, { partition, config, stopListening });
     partition.maybeIncrementHighWatermark();
+    this.followLeader(partition);
     return partition;
+  }
+
+  /** A follower fetches from its leader; a leader (or a partition without one) from no one. */
+  private followLeader(partition: Partition): void {
+    if (partition.isLeader) this.fetchers?.stop(partition);
+    else this.fetchers?.follow(partition, partition.assignment.leader);
   }
 
   /** A standalone node's hosting: this node the only replica and the leader. */
@@ -216,6 +212,7 @@ export class PartitionManager implements BrokerClient {
     }
     this.hosted.delete(key);
     hosted.stopListening();
+    this.fetchers?.stop(hosted.partition);
     this.wake(key); // parked calls answer now (and find the partition gone)
     if (deleteData) await this.options.logs.deleteLog(logName(tp));
     else await hosted.partition.log.close();
@@ -494,6 +491,7 @@ export class PartitionManager implements BrokerClient {
   }
 
   async close(): Promise<void> {
+    await this.fetchers?.close();
     for (const hosted of this.hosted.values()) hosted.stopListening();
     this.hosted.clear();
   }

@@ -250,6 +250,13 @@ export class Partition {
     if (hw > this.log.highWatermark) this.log.advanceHighWatermark(hw);
   }
 
+  /** A follower learns the leader's high watermark: its own moves up to it (within its log). */
+  followerHighWatermark(leaderHighWatermark: number): void {
+    if (this.role !== 'follower') return;
+    const hw = Math.min(leaderHighWatermark, this.log.acknowledgedEndOffset);
+    if (hw > this.log.highWatermark) this.log.advanceHighWatermark(hw);
+  }
+
   /** Followers of the ISR that have not caught up within the lag: they leave it. */
   async maybeShrinkIsr(): Promise<void> {
     if (this.role !== 'leader' || this.pendingIsr !== undefined) return;
@@ -287,6 +294,15 @@ export class Partition {
     } finally {
       this.pendingIsr = undefined;
     }
+  }
+
+  /** What the leader knows of each follower (empty on a follower). */
+  followerStates(): { replica: number; logEndOffset: number; lastCaughtUpMs: number }[] {
+    return [...this.followers].map(([replica, f]) => ({
+      replica,
+      logEndOffset: f.logEndOffset,
+      lastCaughtUpMs: f.lastCaughtUpMs,
+    }));
   }
 
   /** This replica's state as the describe call and the metrics show it. */

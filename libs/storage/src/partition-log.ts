@@ -500,6 +500,37 @@ export class PartitionLog {
     });
   }
 
+  /**
+   * Removes every segment and starts the log empty at `offset` (a follower whose leader's log
+   * now starts past this log's end: what is here can never be continued).
+   */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.appender.exclusive(async () => {
+      assert(offset >= this.logEnd, 'a fresh start may not go back');
+      for (const segment of this.segments.removeFrom(0)) await segment.delete();
+      const fresh = new LogSegment(
+        this.options.dir,
+        offset,
+        this.options.fs,
+        this.options.pool,
+        segmentOptions(this.config),
+      );
+      await fresh.create();
+      this.segments.add(fresh);
+      this.startOffset = offset;
+      this.logEnd = offset;
+      this.nextOffsetToAssign = offset;
+      this.durableEnd = offset;
+      this.ackedEnd = offset;
+      this.hw = offset;
+      this.producers.truncateFrom(0);
+      await this.snapshotProducers(offset, true);
+      // No record is left to carry an epoch: the leader's batches bring theirs.
+      if (this.epochCache.truncateFromEnd(0)) await this.epochCache.checkpoint();
+      await this.checkpoint();
+    });
+  }
+
   /** Kafka's DeleteRecords: moves the log start to `offset` (at most the high watermark). */
   deleteRecordsBefore(offset: number): Promise<number> {
     return this.appender.exclusive(async () => {
