@@ -32,3 +32,5 @@ export { RpcClient, type RpcClientOptions } from './rpc-client';
 export { HELLO_METHOD, RpcServer, type RpcServerOptions } from './rpc-server';
 export { logName, partitionKey, type TopicPartition } from './topic-partition';
 export { WaitSet, type WakeReason } from './wait-set';
+export { BrokerMethod, RemoteBroker, serveBroker } from './broker-rpc';
+export { type LeaderDirectory, RoutingBrokerClient } from './routing-broker-client';
