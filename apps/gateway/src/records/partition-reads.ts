@@ -56,6 +56,8 @@ export async function readPartitionsInTurn<T>(
     const outcome = fetched[i];
     if (outcome === undefined) continue; // the byte budget ran out on its leader
     if (!outcome.ok) {
+      // A partition between leaders is skipped this time; the others still deliver.
+      if (outcome.error.retriable) continue;
       if (outcome.error.code !== 'OFFSET_OUT_OF_RANGE') throw outcome.error;
       ends[index] = { nextOffset: await restart(cursor, outcome.error), records: 0, logBytes: 0 };
       continue;
