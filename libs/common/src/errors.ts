@@ -18,6 +18,12 @@ export const ERRORS = {
   },
   UNAUTHENTICATED: { status: 401, kafkaCode: 58, retriable: false, title: 'Unauthenticated' },
   FORBIDDEN: { status: 403, kafkaCode: 29, retriable: false, title: 'Forbidden' },
+  INVALID_REPLICATION_FACTOR: {
+    status: 400,
+    kafkaCode: 38,
+    retriable: false,
+    title: 'Invalid replication factor',
+  },
   UNKNOWN_TOPIC_OR_PARTITION: {
     status: 404,
     kafkaCode: 3,

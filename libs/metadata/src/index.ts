@@ -58,3 +58,4 @@ export {
   type TestStore,
 } from './test-databases';
 export { checkGroupId } from './validation';
+export { placeReplicas, type PlacementInput } from './replica-placement';
