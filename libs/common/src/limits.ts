@@ -72,4 +72,9 @@ export const LIMITS = {
   wsTicketTtlMs: 60_000,
   /** Concurrent HTTP requests in flight per node before new ones get 503. */
   requestsInFlightMax: 10_000,
+  /**
+   * Retry-After of an UNAVAILABLE answer while Postgres or Redis is unreachable: the node
+   * reconnects on its own within moments of the service coming back, so clients retry soon.
+   */
+  unavailableRetryAfterSeconds: 1,
 } as const;
