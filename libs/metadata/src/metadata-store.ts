@@ -1,6 +1,6 @@
 // The library's front: opens the database (migrating it), loads the cache, and hands out the
 // repositories, all sharing one Prisma client, one cache and one clock.
-import { type Clock, systemClock } from '@tributary/common';
+import { type Clock, systemClock, unavailable } from '@tributary/common';
 import { ApiKeyRepository } from './api-key-repository';
 import { AuditRepository } from './audit-repository';
 import {
@@ -70,15 +70,23 @@ export class MetadataStore {
 
   /**
    * Reloads the cache from the database, for changes other nodes made. One consistent
-   * snapshot (a repeatable-read transaction), swapped in at once.
+   * snapshot (a repeatable-read transaction), swapped in at once unless a write-through
+   * landed while it was read (the snapshot may lack it); then it is read again.
    */
   async reload(): Promise<void> {
-    const snapshot = await this.database.prisma.$transaction(loadSnapshot, {
-      isolationLevel: 'RepeatableRead',
-      timeout: 60_000,
-      maxWait: 10_000,
-    });
-    this.cache.replaceAll(snapshot);
+    for (let attempt = 1; attempt <= RELOAD_ATTEMPTS_MAX; attempt++) {
+      const writes = this.cache.writes;
+      const snapshot = await this.database.prisma.$transaction(loadSnapshot, {
+        isolationLevel: 'RepeatableRead',
+        timeout: 60_000,
+        maxWait: 10_000,
+      });
+      if (this.cache.writes === writes) {
+        this.cache.replaceAll(snapshot);
+        return;
+      }
+    }
+    throw unavailable('the metadata kept changing while it was reloaded; retry shortly');
   }
 
   /** Whether the database answers (for /readyz). */
@@ -95,6 +103,9 @@ export class MetadataStore {
     await this.database.close();
   }
 }
+
+/** Reads of the snapshot in a row that may be spoilt by a concurrent write before giving up. */
+const RELOAD_ATTEMPTS_MAX = 5;
 
 async function loadSnapshot(tx: Prisma.TransactionClient): Promise<MetadataSnapshot> {
   const tenants = await tx.tenant.findMany({ orderBy: { name: 'asc' } });
