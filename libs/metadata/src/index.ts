@@ -15,6 +15,7 @@ export {
 export { MetadataCache, type MetadataSnapshot } from './metadata-cache';
 export { METADATA_LIMITS } from './metadata-limits';
 export { MetadataStore, type MetadataStoreOptions } from './metadata-store';
+export { isDatabaseOutage, metadataOutage } from './outage-errors';
 export {
   defaultMigrationsDir,
   findRepoRoot,

@@ -2,7 +2,8 @@
 // tenants, API keys, topics and their partitions. It is loaded once at start (replaceAll) and
 // kept fresh by the repositories, which write through to it after each committed change.
 // Entries are frozen; readers get them without copying. In a cluster, changes made by other
-// nodes arrive through reload (driven by coordination's change notifications).
+// nodes arrive through reload (driven by coordination's change notifications), as do writes
+// whose answer an outage lost (MetadataStore reloads once the database is back).
 import { assert } from '@tributary/common';
 import { type ApiKey, type PartitionState, type Tenant, type Topic } from './types';
 
