@@ -11,7 +11,7 @@
 //
 // Redis being down must answer UNAVAILABLE quickly rather than park requests: see
 // REDIS_COORDINATOR_DEFAULTS for how each wait is bounded.
-import { AssertionError, assert, BrokerError } from '@tributary/common';
+import { assert, unavailable } from '@tributary/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   checkGroup,
@@ -27,6 +27,7 @@ import {
   type Unsubscribe,
 } from './coordinator';
 import { GroupWatchers } from './group-watchers';
+import { coordinationOutage } from './redis-errors';
 
 export const REDIS_COORDINATOR_DEFAULTS = {
   /** A TCP connect (or TLS handshake) that has not finished by then is abandoned and retried. */
@@ -50,20 +51,6 @@ export const REDIS_COORDINATOR_DEFAULTS = {
    */
   disconnectGraceMs: 500,
 } as const;
-
-// Redis error replies that mean "not now" rather than "your command is wrong"; any other error
-// reply (a script error, WRONGTYPE) is a bug and is rethrown as it is.
-const UNAVAILABLE_REPLIES = [
-  'LOADING',
-  'BUSY',
-  'OOM',
-  'READONLY',
-  'MASTERDOWN',
-  'TRYAGAIN',
-  'CLUSTERDOWN',
-  'NOREPLICAS',
-  'MISCONF',
-];
 
 const noop = () => undefined;
 
@@ -369,12 +356,12 @@ export class RedisCoordinator implements Coordinator {
     try {
       return await call();
     } catch (error) {
-      throw toCoordinationError(error);
+      throw coordinationOutage(error) ?? error;
     }
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new BrokerError('UNAVAILABLE', 'the coordinator is closed');
+    if (this.closed) throw unavailable('the coordinator is closed');
   }
 
   private tenantKey(tenantId: string, rest: string): string {
@@ -410,18 +397,6 @@ function redisOptions(): RedisOptions {
     retryStrategy: (attempt) => Math.min(attempt * 100, d.reconnectDelayMsMax),
     disconnectTimeout: d.disconnectGraceMs,
   };
-}
-
-function toCoordinationError(error: unknown): unknown {
-  if (error instanceof BrokerError || error instanceof AssertionError) return error;
-  const isReplyError = error instanceof Error && error.name === 'ReplyError';
-  if (isReplyError && !UNAVAILABLE_REPLIES.some((code) => error.message.startsWith(code))) {
-    return error;
-  }
-  // The detail goes to clients, so it names no host; the cause keeps Redis's words for logs.
-  return new BrokerError('UNAVAILABLE', 'group coordination is unavailable; retry shortly', {
-    cause: error,
-  });
 }
 
 async function closeClient(client: Redis | undefined): Promise<void> {
