@@ -1,5 +1,6 @@
 // `npm start`: one standalone node. Configuration comes from the environment (see
 // libs/common config.ts); SIGTERM and SIGINT drain and stop it cleanly.
+import { inspect } from 'node:util';
 import { ConfigError, loadNodeConfig } from '@tributary/common';
 import pino from 'pino';
 import { startNode } from './node';
@@ -39,8 +40,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `tributary: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // inspect shows the causes too: an UNAVAILABLE names no host, the driver's error under it does.
+  process.stderr.write(`tributary: failed to start: ${inspect(error)}\n`);
   process.exit(1);
 });

@@ -84,6 +84,14 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     cleanups.push(() => partitions.close());
     const hosting = new LocalHosting(partitions, logs, metadata, logger);
     const hostedCount = await hostAllTimed(hosting, logger);
+    // A reload after an outage may bring changes whose answers the outage lost (a topic
+    // created or deleted): the hosted partitions follow it.
+    metadata.onReloaded(() => {
+      logger.info('metadata reloaded after an outage');
+      hostAllTimed(hosting, logger).catch((err: unknown) =>
+        logger.error({ err }, 'hosting the reloaded metadata failed'),
+      );
+    });
 
     const coordinator = openCoordinator(config, clock);
     cleanups.push(() => coordinator.close());

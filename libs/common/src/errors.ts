@@ -1,6 +1,7 @@
 // The error catalogue: one table of stable codes, each with its HTTP status, the nearest Kafka
 // error code and whether a client may retry. Codes are part of the public contract (API.md):
 // extend the table, never rename an entry.
+import { LIMITS } from './limits';
 
 export const ERRORS = {
   INVALID_REQUEST: { status: 400, kafkaCode: 42, retriable: false, title: 'Invalid request' },
@@ -145,4 +146,16 @@ export class BrokerError extends Error {
 
 export function isBrokerError(error: unknown, code?: ErrorCode): error is BrokerError {
   return error instanceof BrokerError && (code === undefined || error.code === code);
+}
+
+/**
+ * UNAVAILABLE because a service the node depends on (Postgres, Redis) is not answering right
+ * now: retriable, with a Retry-After. The detail goes to clients, so it names no host; the
+ * cause keeps the driver's words for the log.
+ */
+export function unavailable(detail: string, cause?: unknown): BrokerError {
+  return new BrokerError('UNAVAILABLE', detail, {
+    cause,
+    extra: { retryAfterSeconds: LIMITS.retryAfterSecondsDefault },
+  });
 }

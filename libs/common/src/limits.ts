@@ -92,6 +92,9 @@ export const LIMITS = {
    * load shedding lowers the bound while the event loop falls behind (see LoadShedder).
    */
   workInFlightMax: 512,
-  /** Retry-After of a 429 or 503 that names no other. */
+  /**
+   * Retry-After of a 429 or 503 that names no other, and of UNAVAILABLE while Postgres or Redis
+   * is unreachable: the node reconnects on its own within moments of the service coming back.
+   */
   retryAfterSecondsDefault: 1,
 } as const;

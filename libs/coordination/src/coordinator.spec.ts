@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { type Coordinator } from './coordinator';
 import { InProcessCoordinator } from './in-process-coordinator';
 import { RedisCoordinator } from './redis-coordinator';
+import { FaultProxy } from '../../../test/support/fault-proxy';
 import {
   deleteKeys,
   scanKeys,
@@ -543,4 +544,51 @@ describe('redis coordinator without a Redis', () => {
     stop();
     await coordinator.close();
   }, 15_000);
+});
+
+describe('redis coordinator while its Redis goes away', () => {
+  const keyPrefix = testPrefix();
+  let proxy: FaultProxy;
+  let coordinator: RedisCoordinator;
+
+  beforeAll(async () => {
+    const server = new URL(REDIS_URL);
+    proxy = await FaultProxy.start({ host: server.hostname, port: Number(server.port || 6379) });
+    coordinator = new RedisCoordinator({ url: proxy.rewrite(REDIS_URL), keyPrefix });
+  });
+  afterAll(async () => {
+    if (proxy.isCut) await proxy.restore();
+    await coordinator.close();
+    await proxy.close();
+    await deleteKeys(keyPrefix);
+  });
+
+  // Once a reconnect has failed, calls answer without waiting for the next attempt; the probe
+  // (ping) still asks Redis, and the first connection that succeeds ends the outage.
+  it('answers UNAVAILABLE while it is away and serves again once it is back', async () => {
+    const t = randomUUID();
+    await coordinator.writeGroup(t, 'g', 0, { document: 'before' });
+    await proxy.cut('refuse');
+    await expect(coordinator.ping()).rejects.toMatchObject(UNAVAILABLE);
+    const outcomes = await Promise.allSettled([
+      coordinator.readGroup(t, 'g'),
+      coordinator.writeGroup(t, 'g', 1, { document: 'during' }),
+      coordinator.listGroups(t),
+      coordinator.takeTicket(t, 'tok'),
+    ]);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: 'rejected', reason: UNAVAILABLE });
+    }
+    await proxy.restore();
+    // Each ping waits for a reconnect attempt; one made just before the restore may still fail.
+    let pinged = false;
+    for (let attempt = 0; attempt < 5 && !pinged; attempt++) {
+      pinged = await coordinator.ping().then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(pinged).toBe(true);
+    expect((await coordinator.readGroup(t, 'g')).document).toBe('before');
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ export {
   type Unsubscribe,
 } from './coordinator';
 export { InProcessCoordinator, type InProcessCoordinatorOptions } from './in-process-coordinator';
+export { coordinationOutage, isRedisOutage } from './redis-errors';
 export {
   REDIS_COORDINATOR_DEFAULTS,
   RedisCoordinator,

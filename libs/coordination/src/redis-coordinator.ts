@@ -10,8 +10,10 @@
 // early wake-up, never correctness.
 //
 // Redis being down must answer UNAVAILABLE quickly rather than park requests: see
-// REDIS_COORDINATOR_DEFAULTS for how each wait is bounded.
-import { AssertionError, assert, BrokerError } from '@tributary/common';
+// REDIS_COORDINATOR_DEFAULTS for how each wait is bounded. Once a connection attempt has failed
+// Redis is known to be away, and calls answer at once until a connection is ready again,
+// instead of each waiting for the next attempt of the reconnect backoff.
+import { assert, unavailable } from '@tributary/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   checkGroup,
@@ -27,6 +29,7 @@ import {
   type Unsubscribe,
 } from './coordinator';
 import { GroupWatchers } from './group-watchers';
+import { COORDINATION_UNAVAILABLE, coordinationOutage } from './redis-errors';
 
 export const REDIS_COORDINATOR_DEFAULTS = {
   /** A TCP connect (or TLS handshake) that has not finished by then is abandoned and retried. */
@@ -50,20 +53,6 @@ export const REDIS_COORDINATOR_DEFAULTS = {
    */
   disconnectGraceMs: 500,
 } as const;
-
-// Redis error replies that mean "not now" rather than "your command is wrong"; any other error
-// reply (a script error, WRONGTYPE) is a bug and is rethrown as it is.
-const UNAVAILABLE_REPLIES = [
-  'LOADING',
-  'BUSY',
-  'OOM',
-  'READONLY',
-  'MASTERDOWN',
-  'TRYAGAIN',
-  'CLUSTERDOWN',
-  'NOREPLICAS',
-  'MISCONF',
-];
 
 const noop = () => undefined;
 
@@ -160,13 +149,20 @@ export class RedisCoordinator implements Coordinator {
   });
   private readonly keyPrefix: string;
   private closed = false;
+  /** A connection attempt failed and none has succeeded since. */
+  private away = false;
 
   constructor(options: RedisCoordinatorOptions) {
     this.keyPrefix = options.keyPrefix;
     const client = new Redis(options.url, redisOptions());
     // Connection errors reach callers as rejected commands (UNAVAILABLE); without a listener
-    // ioredis would also print every reconnect failure to stderr.
-    client.on('error', noop);
+    // ioredis would also print every reconnect failure to stderr. An error while not ready is
+    // a connection attempt that failed; one on a ready connection may be a blip, which the
+    // offline queue rides out.
+    client.on('error', () => {
+      if (client.status !== 'ready') this.away = true;
+    });
+    client.on('ready', () => (this.away = false));
     client.defineCommand('trbReadGroup', { lua: READ_GROUP, numberOfKeys: 4, readOnly: true });
     client.defineCommand('trbWriteGroup', { lua: WRITE_GROUP, numberOfKeys: 5 });
     client.defineCommand('trbSetPositions', { lua: SET_POSITIONS, numberOfKeys: 2 });
@@ -296,8 +292,9 @@ export class RedisCoordinator implements Coordinator {
     return this.run(() => this.client.getdel(key));
   }
 
+  /** Waits for Redis's own answer even while it is known away: a probe reports what is now. */
   async ping(): Promise<void> {
-    await this.run(() => this.client.ping());
+    await this.run(() => this.client.ping(), false);
   }
 
   async close(): Promise<void> {
@@ -364,17 +361,20 @@ export class RedisCoordinator implements Coordinator {
   }
 
   /** Runs one Redis call, turning "Redis is not there" into UNAVAILABLE. */
-  private async run<T>(call: () => Promise<T>): Promise<T> {
+  private async run<T>(call: () => Promise<T>, failFast = true): Promise<T> {
     this.checkOpen();
+    if (failFast && this.away && this.client.status !== 'ready') {
+      throw unavailable(COORDINATION_UNAVAILABLE);
+    }
     try {
       return await call();
     } catch (error) {
-      throw toCoordinationError(error);
+      throw coordinationOutage(error) ?? error;
     }
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new BrokerError('UNAVAILABLE', 'the coordinator is closed');
+    if (this.closed) throw unavailable('the coordinator is closed');
   }
 
   private tenantKey(tenantId: string, rest: string): string {
@@ -410,18 +410,6 @@ function redisOptions(): RedisOptions {
     retryStrategy: (attempt) => Math.min(attempt * 100, d.reconnectDelayMsMax),
     disconnectTimeout: d.disconnectGraceMs,
   };
-}
-
-function toCoordinationError(error: unknown): unknown {
-  if (error instanceof BrokerError || error instanceof AssertionError) return error;
-  const isReplyError = error instanceof Error && error.name === 'ReplyError';
-  if (isReplyError && !UNAVAILABLE_REPLIES.some((code) => error.message.startsWith(code))) {
-    return error;
-  }
-  // The detail goes to clients, so it names no host; the cause keeps Redis's words for logs.
-  return new BrokerError('UNAVAILABLE', 'group coordination is unavailable; retry shortly', {
-    cause: error,
-  });
 }
 
 async function closeClient(client: Redis | undefined): Promise<void> {

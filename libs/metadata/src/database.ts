@@ -1,14 +1,22 @@
 // Opens the metadata database: Postgres when a URL is given (cluster mode), else an embedded
 // PGlite under <dataDir>/metadata (standalone). Either way the migrations run before it is
 // handed out, and one Prisma client type serves both.
+//
+// Postgres is a service that can go away: every wait on it is bounded (METADATA_LIMITS: connect,
+// pool and statement timeouts, TCP keepalive) and its outages surface as UNAVAILABLE
+// (outage-guard.ts). The migrations run on a client of their own whose statements may take as
+// long as a migration may, since one node can wait there for another's migration.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client } from 'pg';
+import { type BrokerError } from '@tributary/common';
+import { Client, type PoolConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/prisma/client';
-import { migrate, type MigrationResult } from './migrator';
+import { METADATA_LIMITS } from './metadata-limits';
+import { migrate, type MigrateOptions, type MigrationResult } from './migrator';
+import { guardClient, type OutageListener } from './outage-guard';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -28,26 +36,30 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** What opening migrated. */
   readonly migrations: MigrationResult;
+  /** Calls `listener` on every outage a statement ran into (never, for PGlite). */
+  onOutage(listener: OutageListener): void;
   close(): Promise<void>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  const { prisma, kind, release } =
+  const listeners: OutageListener[] = [];
+  const onOutage = (error: BrokerError) => listeners.forEach((listener) => listener(error));
+  const opened =
     options.databaseUrl === undefined || options.databaseUrl === ''
       ? await openPglite(options.dataDir)
-      : await openPostgres(options.databaseUrl, options.schema);
+      : await openPostgres(options.databaseUrl, options.schema, onOutage);
+  const { prisma, kind, release } = opened;
   const close = async (): Promise<void> => {
     await prisma.$disconnect();
     await release();
   };
   try {
-    const migrations = await migrate(
-      prisma,
+    const migrations = await opened.migrate(
       options.migrationsDir === undefined ? {} : { migrationsDir: options.migrationsDir },
     );
-    return { prisma, kind, migrations, close };
+    return { prisma, kind, migrations, onOutage: (l) => listeners.push(l), close };
   } catch (error) {
     await close();
     throw error;
@@ -57,6 +69,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 interface Opened {
   prisma: PrismaClient;
   kind: DatabaseKind;
+  migrate(options: MigrateOptions): Promise<MigrationResult>;
   release: () => Promise<void>;
 }
 
@@ -66,32 +79,72 @@ async function openPglite(dataDir: string): Promise<Opened> {
   const pglite = new PGlite(dir);
   await pglite.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return { prisma, kind: 'pglite', release: () => pglite.close() };
+  return {
+    prisma,
+    kind: 'pglite',
+    migrate: (options) => migrate(prisma, options),
+    release: () => pglite.close(),
+  };
 }
 
-async function openPostgres(connectionString: string, schema?: string): Promise<Opened> {
-  if (schema === undefined) {
-    return { prisma: new PrismaClient({ adapter: new PrismaPg({ connectionString }) }), ...pg() };
+async function openPostgres(
+  connectionString: string,
+  schema: string | undefined,
+  onOutage: OutageListener,
+): Promise<Opened> {
+  if (schema !== undefined) {
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new Error(`schema name must match ${String(SCHEMA_NAME)}: "${schema}"`);
+    }
+    await createSchema(connectionString, schema);
   }
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new Error(`schema name must match ${String(SCHEMA_NAME)}: "${schema}"`);
-  }
-  await createSchema(connectionString, schema);
-  // The search path makes the migrator's unqualified SQL land in the schema; the adapter's
-  // schema option qualifies the queries Prisma generates.
-  const adapter = new PrismaPg(
-    { connectionString, options: `-c search_path=${schema}` },
-    { schema },
-  );
-  return { prisma: new PrismaClient({ adapter }), ...pg() };
+  // The schema option qualifies the queries Prisma generates; the search path (poolConfig)
+  // makes the migrator's unqualified SQL land in the schema.
+  const client = (queryTimeoutMs: number) => {
+    const adapter = new PrismaPg(
+      poolConfig(connectionString, schema, queryTimeoutMs),
+      schema === undefined ? undefined : { schema },
+    );
+    return guardClient(new PrismaClient({ adapter }), onOutage);
+  };
+  return {
+    prisma: client(METADATA_LIMITS.queryTimeoutMs),
+    kind: 'postgres',
+    migrate: async (options) => {
+      const migrator = client(METADATA_LIMITS.migrationTimeoutMs);
+      try {
+        return await migrate(migrator, options);
+      } finally {
+        await migrator.$disconnect();
+      }
+    },
+    release: async () => undefined,
+  };
 }
 
-function pg(): Omit<Opened, 'prisma'> {
-  return { kind: 'postgres', release: async () => undefined };
+function poolConfig(
+  connectionString: string,
+  schema: string | undefined,
+  queryTimeoutMs: number,
+): PoolConfig {
+  return {
+    connectionString,
+    // Named for pg_stat_activity; a name in the URL wins.
+    application_name: 'tributary',
+    connectionTimeoutMillis: METADATA_LIMITS.connectTimeoutMs,
+    query_timeout: queryTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: METADATA_LIMITS.keepAliveDelayMs,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  };
 }
 
 async function createSchema(connectionString: string, schema: string): Promise<void> {
-  const client = new Client({ connectionString });
+  const client = new Client({
+    connectionString,
+    connectionTimeoutMillis: METADATA_LIMITS.connectTimeoutMs,
+    query_timeout: METADATA_LIMITS.queryTimeoutMs,
+  });
   await client.connect();
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);

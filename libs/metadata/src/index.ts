@@ -10,6 +10,7 @@ export { GroupOffsetRepository, type OffsetCommit } from './group-offset-reposit
 export { MetadataCache, type MetadataSnapshot } from './metadata-cache';
 export { METADATA_LIMITS } from './metadata-limits';
 export { MetadataStore, type MetadataStoreOptions } from './metadata-store';
+export { isDatabaseOutage, metadataOutage } from './outage-errors';
 export {
   defaultMigrationsDir,
   findRepoRoot,

@@ -2,7 +2,8 @@
 // tenants, API keys, topics and their partitions. It is loaded once at start (replaceAll) and
 // kept fresh by the repositories, which write through to it after each committed change.
 // Entries are frozen; readers get them without copying. In a cluster, changes made by other
-// nodes arrive through reload (driven by coordination's change notifications).
+// nodes arrive through reload (driven by coordination's change notifications), as do writes
+// whose answer an outage lost (MetadataStore reloads once the database is back).
 import { assert } from '@tributary/common';
 import { type ApiKey, type PartitionState, type Tenant, type Topic } from './types';
 
@@ -23,6 +24,15 @@ export class MetadataCache {
   private readonly topicIdsByName = new Map<string, Map<string, string>>();
   /** topic id -> partition states, indexed by partition number */
   private readonly partitionsByTopic = new Map<string, PartitionState[]>();
+  private writeCount = 0;
+
+  /**
+   * Grows with every write-through. A reload compares it before and after reading its
+   * snapshot: a write that landed in between may be missing from the snapshot.
+   */
+  get writes(): number {
+    return this.writeCount;
+  }
 
   // ---- reads (the hot path) ----
 
@@ -99,6 +109,7 @@ export class MetadataCache {
   }
 
   putTenant(tenant: Tenant): void {
+    this.writeCount++;
     const previous = this.tenantsById.get(tenant.id);
     if (previous !== undefined) this.tenantIdsByName.delete(previous.name);
     this.tenantsById.set(tenant.id, tenant);
@@ -107,6 +118,7 @@ export class MetadataCache {
 
   /** Removes the tenant with everything it owns, as the database's cascade does. */
   removeTenant(id: string): void {
+    this.writeCount++;
     const tenant = this.tenantsById.get(id);
     if (tenant === undefined) return;
     for (const key of this.apiKeys(id)) this.removeApiKey(key.id);
@@ -117,11 +129,13 @@ export class MetadataCache {
   }
 
   putApiKey(key: ApiKey): void {
+    this.writeCount++;
     this.keysById.set(key.id, key);
     this.keyIdsBySecretHash.set(key.secretHash, key.id);
   }
 
   removeApiKey(id: string): void {
+    this.writeCount++;
     const key = this.keysById.get(id);
     if (key === undefined) return;
     this.keysById.delete(id);
@@ -129,6 +143,7 @@ export class MetadataCache {
   }
 
   putTopic(topic: Topic): void {
+    this.writeCount++;
     const previous = this.topicsById.get(topic.id);
     assert(
       previous === undefined ||
@@ -146,6 +161,7 @@ export class MetadataCache {
 
   /** Removes the topic and its partitions. */
   removeTopic(id: string): void {
+    this.writeCount++;
     const topic = this.topicsById.get(id);
     if (topic === undefined) return;
     this.topicsById.delete(id);
@@ -155,6 +171,7 @@ export class MetadataCache {
 
   /** Keeps the newer of the cached and the given state (versions only grow). */
   putPartition(state: PartitionState): void {
+    this.writeCount++;
     let states = this.partitionsByTopic.get(state.topicId);
     if (states === undefined) {
       states = [];

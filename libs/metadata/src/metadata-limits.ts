@@ -26,4 +26,22 @@ export const METADATA_LIMITS = {
   auditListMax: 1_000,
   /** Size of an audit entry's detail, as JSON text. */
   auditDetailBytesMax: 64 * 1024,
+  /**
+   * Postgres: a connection, or a free one from the pool, not there by then fails the call with
+   * UNAVAILABLE rather than parking it (a refused connection fails at once anyway).
+   */
+  connectTimeoutMs: 2_000,
+  /**
+   * Postgres: a statement not answered by then fails with UNAVAILABLE, so a server or network
+   * that stopped answering fails requests instead of hanging them. Metadata statements are
+   * small; the cache reload reads every row, still far below this.
+   */
+  queryTimeoutMs: 10_000,
+  /** Postgres: TCP keepalive probes start after this long idle, to find connections gone dead. */
+  keepAliveDelayMs: 10_000,
+  /** How long one migration's transaction (and each of its statements) may run, lock wait included. */
+  migrationTimeoutMs: 120_000,
+  /** Pause between attempts to reload the cache after an outage: first, and at most. */
+  reloadRetryMsMin: 100,
+  reloadRetryMsMax: 2_000,
 } as const;

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assert } from '@tributary/common';
 import { type Prisma, type PrismaClient } from './generated/prisma/client';
+import { METADATA_LIMITS } from './metadata-limits';
 import { splitSqlStatements } from './sql-statements';
 
 export interface Migration {
@@ -39,7 +40,6 @@ export class MigrationError extends Error {
 }
 
 const TABLE = '"_tributary_migrations"';
-const TIMEOUT_MS_DEFAULT = 120_000;
 
 /** The nearest directory at or above `from` that holds package.json (works from src and dist). */
 export function findRepoRoot(from: string = __dirname): string {
@@ -75,7 +75,7 @@ export async function migrate(
   options: MigrateOptions = {},
 ): Promise<MigrationResult> {
   const migrations = readMigrations(options.migrationsDir ?? defaultMigrationsDir());
-  const timeout = options.timeoutMs ?? TIMEOUT_MS_DEFAULT;
+  const timeout = options.timeoutMs ?? METADATA_LIMITS.migrationTimeoutMs;
   const applied: string[] = [];
   for (;;) {
     const next = await prisma.$transaction(

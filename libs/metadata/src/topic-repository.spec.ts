@@ -199,9 +199,13 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
         t.store.topics.updateConfigs(tenantId, name, {}),
         t.store.topics.delete(tenantId, name),
       ];
-      for (const call of calls) {
-        await expect(call).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
-      }
+      // Awaited together: the calls run at once, and one settling before another is awaited
+      // would be an unhandled rejection.
+      await Promise.all(
+        calls.map((call) =>
+          expect(call).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' }),
+        ),
+      );
       expect(await t.store.topics.getByName(tenantId, name)).toBeUndefined();
     }
   });

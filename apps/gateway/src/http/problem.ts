@@ -1,8 +1,12 @@
 // Every error leaves as application/problem+json (RFC 9457) with a code from the catalogue and
 // the request id. Coded errors say what went wrong; anything else is INTERNAL with no detail,
-// so internals never leak.
+// so internals never leak. An outage of Postgres or Redis is UNAVAILABLE (retriable, with
+// Retry-After) even when it reaches here unconverted: the libraries convert what they see, and
+// this is the last resort for any path that escaped them.
 import { HttpException } from '@nestjs/common';
 import { AssertionError, BrokerError, ERRORS, type ErrorCode, LIMITS } from '@tributary/common';
+import { coordinationOutage } from '@tributary/coordination';
+import { metadataOutage } from '@tributary/metadata';
 import { type ServerResponse } from 'node:http';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -75,7 +79,7 @@ export function toBrokerError(error: unknown): BrokerError | undefined {
       code === 'ROUTE_NOT_FOUND' ? 'no route matches this method and path' : error.message;
     return new BrokerError(code, detail);
   }
-  return undefined;
+  return metadataOutage(error) ?? coordinationOutage(error);
 }
 
 export function problemOf(error: BrokerError, requestId: string): Problem {

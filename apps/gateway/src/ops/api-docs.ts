@@ -30,19 +30,34 @@ export class ProblemDto {
   logStartOffset?: number;
   @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
   highWatermark?: number;
+  @ApiPropertyOptional({ description: 'With a Retry-After header: the same number of seconds' })
+  retryAfterSeconds?: number;
 }
 
 const EXAMPLE_DETAIL: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'an Authorization: Bearer header is required',
   FORBIDDEN: 'this key may not write topic "orders"',
   QUOTA_EXCEEDED: 'produce quota of 1048576 bytes/s exceeded; retry after 1 s',
+  UNAVAILABLE: 'the metadata database is unavailable; retry shortly',
   OFFSET_OUT_OF_RANGE: 'offset 120 is outside [0, 100]',
 };
 
-/** Documents the errors a route answers with (401 and 500 are added to every route). */
+/** Statuses whose answers say when to retry. */
+const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    description:
+      'Seconds to wait before retrying; sent with QUOTA_EXCEEDED, and with UNAVAILABLE while Postgres or Redis is away',
+    schema: { type: 'integer', minimum: 1 },
+  },
+};
+
+/**
+ * Documents the errors a route answers with. UNAVAILABLE and INTERNAL are added to every
+ * route: any may find Postgres or Redis away, or the node overloaded.
+ */
 export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set<ErrorCode>([...codes, 'INTERNAL'])) {
+  for (const code of new Set<ErrorCode>([...codes, 'UNAVAILABLE', 'INTERNAL'])) {
     const { status } = ERRORS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -51,6 +66,7 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecor
       ApiResponse({
         status,
         description: list.join(', '),
+        ...(status === 429 || status === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
         content: {
           'application/problem+json': {
             schema: { $ref: '#/components/schemas/ProblemDto' },
@@ -69,6 +85,9 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecor
                     requestId: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70',
                     ...(code === 'OFFSET_OUT_OF_RANGE'
                       ? { logStartOffset: 0, highWatermark: 100 }
+                      : {}),
+                    ...(code === 'QUOTA_EXCEEDED' || code === 'UNAVAILABLE'
+                      ? { retryAfterSeconds: 1 }
                       : {}),
                   },
                 },

@@ -10,7 +10,7 @@ import { type Coordinator } from '@tributary/coordination';
 import { type MetadataCache } from '@tributary/metadata';
 import { type Credentials } from '../auth/credentials';
 import { type TenantPrincipal } from '../auth/principal';
-import { problemOf, PROBLEM_CONTENT_TYPE } from '../http/problem';
+import { problemOf, PROBLEM_CONTENT_TYPE, toBrokerError } from '../http/problem';
 
 export interface UpgradeDeps {
   credentials: Credentials;
@@ -45,11 +45,12 @@ export function verifyUpgrade(deps: UpgradeDeps) {
       },
       (error: unknown) => {
         const coded =
-          error instanceof BrokerError
-            ? error
-            : new BrokerError('UNAVAILABLE', 'the connection could not be admitted');
+          toBrokerError(error) ??
+          new BrokerError('UNAVAILABLE', 'the connection could not be admitted');
         const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE };
         if (coded.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer';
+        const retryAfter = coded.extra.retryAfterSeconds;
+        if (typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
         const requestId = headerValue(info.req, 'x-request-id') ?? randomBytes(8).toString('hex');
         done(false, coded.status, JSON.stringify(problemOf(coded, requestId)), headers);
       },
