@@ -73,7 +73,12 @@ describe('a node whose Postgres or Redis goes away', () => {
     databaseUrl.searchParams.set('application_name', applicationName);
     node = await startNode(
       {
-        ...loadNodeConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir }),
+        ...loadNodeConfig({
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          TRIBUTARY_RPC_PORT: '0',
+        }),
         databaseUrl: databaseUrl.toString(),
         redisUrl: redisProxy.rewrite(redis.url),
         redisKeyPrefix: redis.keyPrefix,

@@ -1,19 +1,23 @@
-// A standalone node: the data dir (locked), the operator token, the metadata store (embedded
-// PGlite, or Postgres with DATABASE_URL), the partition logs, the broker core and the gateway
-// on one HTTP port. close() drains: no new connections, parked long-polls answered, requests
-// in flight finished (within a bound), logs flushed, everything closed in reverse order.
+// A node: the data dir (locked), the operator token, the metadata store (embedded PGlite, or
+// Postgres with DATABASE_URL), coordination (this process, or Redis with REDIS_URL), the
+// partition logs, the broker core, its place in the cluster (a cluster of one when standalone)
+// and the gateway on one HTTP port, which reaches every partition through its leader.
+// close() drains: no new connections, parked long-polls answered, requests in flight finished
+// (within a bound), the broker lease given up (so leaderships move at once), logs flushed,
+// everything closed in reverse order.
 import * as fsp from 'node:fs/promises';
 import { type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type Clock, type NodeConfig, systemClock } from '@tributary/common';
 import { type Coordinator, InProcessCoordinator, RedisCoordinator } from '@tributary/coordination';
 import { hashSecret, MetadataStore } from '@tributary/metadata';
-import { PartitionManager } from '@tributary/partitions';
+import { PartitionManager, RoutingBrokerClient } from '@tributary/partitions';
 import { DiskFileSystem, lockDataDir, LogManager } from '@tributary/storage';
 import { type Logger } from 'pino';
 import { createGateway, type Gateway, newKeySecret, type WsLimits } from '../../gateway/src/index';
 import { DEFAULT_KEY_FILE, loadAdminToken, writeSecretFile } from './admin-token';
-import { LocalHosting } from './local-hosting';
+import { ClusterRuntime } from './cluster/cluster-runtime';
+import { PartitionHosting } from './cluster/partition-hosting';
 
 export interface NodeOptions {
   logger: Logger;
@@ -72,6 +76,11 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       logger.info({ path: file }, 'created tenant "default"; its API key is in this file');
     }
 
+    const coordinator = openCoordinator(config, clock);
+    cleanups.push(() => coordinator.close());
+    logger.info({ coordination: coordinator.kind }, 'coordination ready');
+    const identity = await metadata.cluster.identity();
+
     const logs = await LogManager.open({
       dataDir: path.join(dataDir, 'logs'),
       clock,
@@ -80,9 +89,24 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         : { retentionCheckIntervalMs: options.retentionCheckIntervalMs }),
     });
     cleanups.push(() => logs.close());
-    const partitions = new PartitionManager({ logs, nodeId: config.nodeId, clock });
+    const cluster: ClusterRuntime = new ClusterRuntime(
+      { config, metadata, coordinator, identity, clock, logger },
+      () => partitions,
+    );
+    const partitions: PartitionManager = new PartitionManager({
+      logs,
+      nodeId: config.nodeId,
+      clock,
+      alterIsr: cluster.alterIsr,
+      replicaLagMs: config.replicaLagMs,
+      sessionValid: () => cluster.sessionValid(),
+      fetcher: {
+        endpoint: (leaderId) => cluster.directory.endpoint(leaderId),
+        onError: (err, leaderId) => logger.debug({ err, leaderId }, 'replica fetch failed'),
+      },
+    });
     cleanups.push(() => partitions.close());
-    const hosting = new LocalHosting(partitions, logs, metadata, logger);
+    const hosting = new PartitionHosting(partitions, logs, metadata, logger);
     const hostedCount = await hostAllTimed(hosting, logger);
     // A reload after an outage may bring changes whose answers the outage lost (a topic
     // created or deleted): the hosted partitions follow it.
@@ -92,17 +116,16 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         logger.error({ err }, 'hosting the reloaded metadata failed'),
       );
     });
-
-    const coordinator = openCoordinator(config, clock);
-    cleanups.push(() => coordinator.close());
-    logger.info({ coordination: coordinator.kind }, 'coordination ready');
+    const rpcPort = await cluster.listen(partitions);
+    cleanups.push(() => cluster.close());
 
     const gateway = await createGateway(
       {
         metadata,
-        broker: partitions,
+        broker: new RoutingBrokerClient(cluster.directory),
         coordinator,
         hosting,
+        cluster: cluster.directory,
         allowedOrigins: config.allowedOrigins,
         ...(options.wsLimits === undefined ? {} : { wsLimits: options.wsLimits }),
         nodeId: config.nodeId,
@@ -125,6 +148,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     server.keepAliveTimeout = 65_000;
     await gateway.app.listen(config.port, config.host);
     const port = (server.address() as AddressInfo).port;
+    await cluster.start({ hosting, partitions, port, rpcPort });
     const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     logger.info({ url, partitions: hostedCount, dataDir }, 'tributary is ready');
 
@@ -188,9 +212,9 @@ async function writable(dir: string): Promise<boolean> {
   }
 }
 
-async function hostAllTimed(hosting: LocalHosting, logger: Logger): Promise<number> {
+async function hostAllTimed(hosting: PartitionHosting, logger: Logger): Promise<number> {
   const startedMs = performance.now();
-  const count = await hosting.hostAll();
+  const count = await hosting.sync();
   logger.info(
     { partitions: count, ms: Math.round(performance.now() - startedMs) },
     'partitions recovered',

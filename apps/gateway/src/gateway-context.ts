@@ -20,12 +20,31 @@ export interface TopicHosting {
   logSizes(): Iterable<{ tenantId: string; topicId: string; partition: number; bytes: number }>;
 }
 
+/** A node of the cluster as the registry has it. */
+export interface ClusterNode {
+  id: number;
+  host: string;
+  port: number;
+  rpcPort: number;
+  /** Its broker session is alive. */
+  alive: boolean;
+}
+
+/** What the gateway knows of the cluster (standalone: a cluster of one). */
+export interface ClusterView {
+  readonly clusterId: string;
+  /** The node acting as controller; null while none holds the lease. */
+  controller(): number | null;
+  nodes(): readonly ClusterNode[];
+}
+
 export interface GatewayContext {
   metadata: MetadataStore;
   broker: BrokerClient;
   /** Group membership, assignment and positions (Redis, or this process). */
   coordinator: Coordinator;
   hosting: TopicHosting;
+  cluster: ClusterView;
   /** This node's id: the leader of the partitions it creates. */
   nodeId: number;
   /** The operator's bearer token. */

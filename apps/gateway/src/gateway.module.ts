@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TenantsController } from './admin/tenants.controller';
 import { TenantsService } from './admin/tenants.service';
 import { AuthGuard } from './auth/auth.guard';
+import { ClusterController } from './cluster/cluster.controller';
 import { GroupAdminService } from './groups/group-admin.service';
 import { GroupMembersService } from './groups/group-members.service';
 import { GroupsController } from './groups/groups.controller';
@@ -34,6 +35,7 @@ export class GatewayModule {
         EventsController,
         GroupsController,
         TicketsController,
+        ClusterController,
       ],
       providers: [
         { provide: GATEWAY_CONTEXT, useValue: ctx },

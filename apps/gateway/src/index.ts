@@ -1,4 +1,9 @@
 export { newKeySecret } from './auth/credentials';
 export { createGateway, type Gateway, type GatewayOptions } from './create-gateway';
-export { type GatewayContext, type TopicHosting } from './gateway-context';
+export {
+  type ClusterNode,
+  type ClusterView,
+  type GatewayContext,
+  type TopicHosting,
+} from './gateway-context';
 export { type WsLimits } from './ws/ws-session';

@@ -216,13 +216,13 @@ const CASES: Case[] = [
     code: 'INVALID_PARTITIONS',
   },
   {
-    name: 'replication factor over the brokers',
+    name: 'replication factor over the nodes alive',
     method: 'POST',
     path: '/v1/topics',
     who: 'tenant',
     body: { name: 'rf', replicationFactor: 3 },
     status: 400,
-    code: 'INVALID_REQUEST',
+    code: 'INVALID_REPLICATION_FACTOR',
   },
   {
     name: 'unknown config',

@@ -87,7 +87,7 @@ export async function startTestNode(
   const dataDir = target.options.dataDir;
   const redis = setup.coordination === 'redis' ? testRedis() : undefined;
   const config = {
-    ...loadNodeConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir }),
+    ...loadNodeConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TRIBUTARY_RPC_PORT: '0' }),
     ...(target.options.databaseUrl === undefined
       ? {}
       : { databaseUrl: target.options.databaseUrl }),

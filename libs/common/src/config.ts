@@ -15,7 +15,14 @@ export interface NodeConfig {
   /** Origins allowed to open WebSockets from a browser (TRIBUTARY_ALLOWED_ORIGINS, comma-separated). */
   allowedOrigins: string[];
   nodeId: number;
+  /** The internal RPC's port (a node with REDIS_URL listens on it). */
   rpcPort: number;
+  /** How the other nodes reach this one (TRIBUTARY_ADVERTISED_HOST). */
+  advertisedHost: string;
+  /** A node silent this long loses its leaderships (TRIBUTARY_BROKER_SESSION_MS). */
+  brokerSessionMs: number;
+  /** A follower behind this long leaves the ISR (TRIBUTARY_REPLICA_LAG_MS). */
+  replicaLagMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -90,6 +97,36 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   return raw;
 }
 
+function milliseconds(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(
+      name,
+      `must be a number of milliseconds from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function advertisedHost(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(raw)) {
+    throw new ConfigError(
+      'TRIBUTARY_ADVERTISED_HOST',
+      `must be a host name or address, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw;
+}
+
 export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const nodeIdRaw = env.TRIBUTARY_NODE_ID ?? '1';
   if (!/^\d+$/.test(nodeIdRaw) || Number(nodeIdRaw) < 1 || Number(nodeIdRaw) > 2 ** 31 - 1) {
@@ -118,7 +155,10 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     adminToken: adminToken === '' ? undefined : adminToken,
     allowedOrigins: origins(env.TRIBUTARY_ALLOWED_ORIGINS),
     nodeId: Number(nodeIdRaw),
-    rpcPort: port(env, 'TRIBUTARY_RPC_PORT', 9092),
+    rpcPort: port(env, 'TRIBUTARY_RPC_PORT', 9093),
+    advertisedHost: advertisedHost(env.TRIBUTARY_ADVERTISED_HOST),
+    brokerSessionMs: milliseconds(env, 'TRIBUTARY_BROKER_SESSION_MS', 6_000, 300, 600_000),
+    replicaLagMs: milliseconds(env, 'TRIBUTARY_REPLICA_LAG_MS', 10_000, 100, 3_600_000),
     logLevel: logLevel as NodeConfig['logLevel'],
   };
 }

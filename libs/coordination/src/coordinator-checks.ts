@@ -41,3 +41,15 @@ export function checkTicket(tenantId: string, token: string, ttlMs?: number): vo
     );
   }
 }
+
+export function checkLease(name: string, owner: string, ttlMs: number): void {
+  assert(
+    /^[\w.:-]{1,128}$/.test(name),
+    () => `a lease name is 1-128 word characters (got "${name}")`,
+  );
+  assert(owner.length > 0 && owner.length <= 256, 'a lease owner is 1-256 characters');
+  assert(
+    Number.isSafeInteger(ttlMs) && ttlMs > 0,
+    () => `a lease ttl is a positive integer of ms (got ${ttlMs})`,
+  );
+}

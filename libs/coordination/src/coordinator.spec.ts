@@ -5,7 +5,7 @@
 // "a" and "b" are two coordinators on one store: for Redis two instances (two processes, as far
 // as Redis can tell); in-process there is only one store, so both are the same instance.
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '@tributary/common';
+import { ManualClock, waitUntil } from '@tributary/common';
 import { Redis } from 'ioredis';
 import { type Coordinator } from './coordinator';
 import { InProcessCoordinator } from './in-process-coordinator';
@@ -101,6 +101,37 @@ describe.each([
 
   const tenant = () => randomUUID();
   const doc = (text: string) => ({ document: text });
+
+  it('grants a lease to one owner at a time, extends it for its holder, and frees it when released or expired', async () => {
+    const name = `lease-${randomUUID()}`;
+    expect(await a.acquireLease(name, 'node-1', 60_000)).toBe(true);
+    expect(await b.acquireLease(name, 'node-2', 60_000)).toBe(false);
+    expect(await a.acquireLease(name, 'node-1', 60_000)).toBe(true); // renewal
+    expect(await b.leaseHolders([name, `${name}-none`])).toEqual(['node-1', null]);
+    await b.releaseLease(name, 'node-2'); // not its lease: nothing happens
+    expect(await a.leaseHolders([name])).toEqual(['node-1']);
+    await a.releaseLease(name, 'node-1');
+    expect(await b.acquireLease(name, 'node-2', 50)).toBe(true);
+    await waitUntil(
+      async () => (await a.leaseHolders([name]))[0] === null,
+      'the lease expired',
+      5_000,
+    );
+    expect(await a.acquireLease(name, 'node-1', 60_000)).toBe(true);
+  });
+
+  it('delivers cluster notifications to every watcher, from any coordinator', async () => {
+    const heard = recorder();
+    const stop = b.watchCluster('metadata', heard.listener);
+    await b.whenWatchingCluster('metadata');
+    await a.notifyCluster('metadata');
+    await heard.called(1);
+    await a.notifyCluster('brokers'); // another topic: not heard
+    await a.notifyCluster('metadata');
+    await heard.called(2);
+    stop();
+    expect(heard.calls).toBe(2);
+  });
 
   it('answers ping', async () => {
     await expect(a.ping()).resolves.toBeUndefined();

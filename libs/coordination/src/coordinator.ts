@@ -36,6 +36,9 @@ export interface GroupWrite {
 
 export type Unsubscribe = () => void;
 
+/** What cluster-wide notifications are about: a listener re-reads it from its source. */
+export type ClusterTopic = 'metadata' | 'brokers';
+
 export interface Coordinator {
   readonly kind: 'redis' | 'in-process';
 
@@ -96,6 +99,30 @@ export interface Coordinator {
 
   /** Returns and removes the value stored under `token` (null when missing, used or expired). */
   takeTicket(tenantId: string, token: string): Promise<string | null>;
+
+  // ---- the cluster: leases (broker liveness, the controller) and notifications ----
+
+  /**
+   * Takes the lease `name` for `owner` for `ttlMs` if it is free, or extends it if `owner`
+   * holds it already. Returns whether `owner` holds it now. A lease is a hint with an expiry:
+   * what it guards is decided elsewhere (Postgres); a holder paused past the expiry loses it.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /** Gives up the lease if `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
+
+  /** The holder of each lease, null where it is free (expired). */
+  leaseHolders(names: readonly string[]): Promise<(string | null)[]>;
+
+  /** Tells every process watching `topic` (this one included) that it changed. */
+  notifyCluster(topic: ClusterTopic): Promise<void>;
+
+  /** Calls `listener` whenever `notifyCluster(topic)` is called, from any process. */
+  watchCluster(topic: ClusterTopic, listener: () => void): Unsubscribe;
+
+  /** Resolves once notifications of `topic` reach this process's watchers (see whenWatching). */
+  whenWatchingCluster(topic: ClusterTopic): Promise<void>;
 
   /** Resolves when the backing store answers (readiness). */
   ping(): Promise<void>;

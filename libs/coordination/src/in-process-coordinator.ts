@@ -8,9 +8,11 @@ import {
   checkStoredNumber,
   checkTenantId,
   checkTicket,
+  checkLease,
   checkVersion,
 } from './coordinator-checks';
 import {
+  type ClusterTopic,
   type Coordinator,
   type GroupSnapshot,
   type GroupWrite,
@@ -46,6 +48,8 @@ export class InProcessCoordinator implements Coordinator {
   private readonly tickets = new Map<string, StoredTicket>();
   private ticketSweepSize = TICKET_SWEEP_SIZE_MIN;
   private readonly watchers = new GroupWatchers();
+  /** Lease name -> holder and expiry (monotonic ms). */
+  private readonly leases = new Map<string, { owner: string; expiresAtMs: number }>();
   private closed = false;
 
   constructor(options: InProcessCoordinatorOptions = {}) {
@@ -177,6 +181,45 @@ export class InProcessCoordinator implements Coordinator {
     return this.clock.monotonicMs() < ticket.expiresAtMs ? ticket.value : null;
   }
 
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.checkOpen();
+    checkLease(name, owner, ttlMs);
+    const nowMs = this.clock.monotonicMs();
+    const held = this.leases.get(name);
+    if (held !== undefined && held.expiresAtMs > nowMs && held.owner !== owner) return false;
+    this.leases.set(name, { owner, expiresAtMs: nowMs + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.checkOpen();
+    if (this.leases.get(name)?.owner === owner) this.leases.delete(name);
+  }
+
+  async leaseHolders(names: readonly string[]): Promise<(string | null)[]> {
+    this.checkOpen();
+    const nowMs = this.clock.monotonicMs();
+    return names.map((name) => {
+      const held = this.leases.get(name);
+      return held !== undefined && held.expiresAtMs > nowMs ? held.owner : null;
+    });
+  }
+
+  async notifyCluster(topic: ClusterTopic): Promise<void> {
+    this.checkOpen();
+    this.watchers.deliver(clusterKey(topic));
+  }
+
+  watchCluster(topic: ClusterTopic, listener: () => void): Unsubscribe {
+    this.checkOpen();
+    return this.watchers.add(clusterKey(topic), listener);
+  }
+
+  async whenWatchingCluster(topic: ClusterTopic): Promise<void> {
+    this.checkOpen();
+    assert(this.watchers.has(clusterKey(topic)), `whenWatchingCluster(${topic}) needs a watcher`);
+  }
+
   async ping(): Promise<void> {
     this.checkOpen();
   }
@@ -216,3 +259,5 @@ export class InProcessCoordinator implements Coordinator {
 // "\n" cannot appear in a tenant id (a uuid), so the two parts never run together.
 const watchKey = (tenantId: string, groupId: string) => `${tenantId}\n${groupId}`;
 const ticketKey = (tenantId: string, token: string) => `${tenantId}\n${token}`;
+// Tenant ids are uuids: a key starting with "\n" is never a group's.
+const clusterKey = (topic: ClusterTopic) => `\ncluster:${topic}`;

@@ -2,6 +2,7 @@ export {
   type Coordinator,
   type GroupSnapshot,
   type GroupWrite,
+  type ClusterTopic,
   type Unsubscribe,
 } from './coordinator';
 export { InProcessCoordinator, type InProcessCoordinatorOptions } from './in-process-coordinator';

@@ -20,9 +20,11 @@ import {
   checkStoredNumber,
   checkTenantId,
   checkTicket,
+  checkLease,
   checkVersion,
 } from './coordinator-checks';
 import {
+  type ClusterTopic,
   type Coordinator,
   type GroupSnapshot,
   type GroupWrite,
@@ -111,8 +113,24 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1`;
 
+// KEYS: lease. ARGV: owner, ttl ms. Takes a free lease or extends one the owner holds.
+const ACQUIRE_LEASE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+
+// KEYS: lease. ARGV: owner.
+const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** The commands defineCommand adds (ioredis cannot type them). */
 interface ScriptCommands {
+  trbAcquireLease(...keysAndArgs: string[]): Promise<unknown>;
+  trbReleaseLease(...keysAndArgs: string[]): Promise<unknown>;
   trbReadGroup(...keys: string[]): Promise<unknown>;
   trbWriteGroup(...keysAndArgs: string[]): Promise<unknown>;
   trbSetPositions(...keysAndArgs: string[]): Promise<unknown>;
@@ -167,6 +185,8 @@ export class RedisCoordinator implements Coordinator {
     client.defineCommand('trbWriteGroup', { lua: WRITE_GROUP, numberOfKeys: 5 });
     client.defineCommand('trbSetPositions', { lua: SET_POSITIONS, numberOfKeys: 2 });
     client.defineCommand('trbTouchMember', { lua: TOUCH_MEMBER, numberOfKeys: 2 });
+    client.defineCommand('trbAcquireLease', { lua: ACQUIRE_LEASE, numberOfKeys: 1 });
+    client.defineCommand('trbReleaseLease', { lua: RELEASE_LEASE, numberOfKeys: 1 });
     this.client = client as Redis & ScriptCommands;
   }
 
@@ -292,6 +312,38 @@ export class RedisCoordinator implements Coordinator {
     return this.run(() => this.client.getdel(key));
   }
 
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkLease(name, owner, ttlMs);
+    const key = this.leaseKey(name);
+    const reply = await this.run(() => this.client.trbAcquireLease(key, owner, String(ttlMs)));
+    assert(reply === 0 || reply === 1, 'the acquireLease script answers 0 or 1');
+    return reply === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.run(() => this.client.trbReleaseLease(this.leaseKey(name), owner));
+  }
+
+  async leaseHolders(names: readonly string[]): Promise<(string | null)[]> {
+    if (names.length === 0) return [];
+    return this.run(() => this.client.mget(...names.map((name) => this.leaseKey(name))));
+  }
+
+  async notifyCluster(topic: ClusterTopic): Promise<void> {
+    await this.run(() => this.client.publish(this.clusterChannel(topic), ''));
+  }
+
+  watchCluster(topic: ClusterTopic, listener: () => void): Unsubscribe {
+    this.checkOpen();
+    return this.watchers.add(this.clusterChannel(topic), listener);
+  }
+
+  async whenWatchingCluster(topic: ClusterTopic): Promise<void> {
+    const channel = this.clusterChannel(topic);
+    assert(this.watchers.has(channel), `whenWatchingCluster(${topic}) needs a watcher`);
+    await this.run(() => this.subscriptions.get(channel) ?? this.subscribe(channel));
+  }
+
   /** Waits for Redis's own answer even while it is known away: a probe reports what is now. */
   async ping(): Promise<void> {
     await this.run(() => this.client.ping(), false);
@@ -375,6 +427,14 @@ export class RedisCoordinator implements Coordinator {
 
   private checkOpen(): void {
     if (this.closed) throw unavailable('the coordinator is closed');
+  }
+
+  private leaseKey(name: string): string {
+    return `${this.keyPrefix}lease:${name}`;
+  }
+
+  private clusterChannel(topic: ClusterTopic): string {
+    return `${this.keyPrefix}cluster:${topic}`;
   }
 
   private tenantKey(tenantId: string, rest: string): string {

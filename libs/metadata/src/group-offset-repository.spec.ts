@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AssertionError } from '@tributary/common';
-import { openTestStore, TEST_DATABASE_KINDS, type TestStore } from './test-databases';
+import { openTestStore, TEST_DATABASE_KINDS, type TestStore, soleReplicas } from './test-databases';
 import { type Tenant, type Topic } from './types';
 
 describe.each(TEST_DATABASE_KINDS)('GroupOffsetRepository on %s', (kind) => {
@@ -17,7 +17,13 @@ describe.each(TEST_DATABASE_KINDS)('GroupOffsetRepository on %s', (kind) => {
     tenant = await t.store.tenants.create({ name: 'offsets' });
     const topic = (tenantId: string, name: string, partitionCount: number) =>
       t.store.topics
-        .create({ tenantId, name, partitionCount, replicationFactor: 1, nodeId: 0 })
+        .create({
+          tenantId,
+          name,
+          partitionCount,
+          replicationFactor: 1,
+          replicas: soleReplicas(0, partitionCount),
+        })
         .then((created) => created.topic);
     orders = await topic(tenant.id, 'orders', 3);
     payments = await topic(tenant.id, 'payments', 1);
@@ -133,7 +139,7 @@ describe.each(TEST_DATABASE_KINDS)('GroupOffsetRepository on %s', (kind) => {
       name: 't',
       partitionCount: 1,
       replicationFactor: 1,
-      nodeId: 0,
+      replicas: soleReplicas(0, 1),
     });
     for (const g of ['b', 'a', 'c']) {
       await t.store.groupOffsets.commit(other.id, g, [
@@ -153,7 +159,7 @@ describe.each(TEST_DATABASE_KINDS)('GroupOffsetRepository on %s', (kind) => {
       name: 'short-lived',
       partitionCount: 1,
       replicationFactor: 1,
-      nodeId: 0,
+      replicas: soleReplicas(0, 1),
     });
     const g = group();
     await t.store.groupOffsets.commit(tenant.id, g, [

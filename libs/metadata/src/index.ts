@@ -23,6 +23,7 @@ export {
 } from './migrator';
 export {
   type CompareAndSetResult,
+  type ControllerFence,
   type PartitionChange,
   PartitionRepository,
 } from './partition-repository';
@@ -51,6 +52,7 @@ export {
 } from './types';
 export {
   openTestStore,
+  soleReplicas,
   prepareTestDatabase,
   TEST_DATABASE_KINDS,
   TEST_DATABASE_URL_DEFAULT,
@@ -60,3 +62,9 @@ export {
 } from './test-databases';
 export { checkGroupId } from './validation';
 export { placeReplicas, type PlacementInput } from './replica-placement';
+export {
+  type BrokerRegistration,
+  type ClusterIdentity,
+  ClusterRepository,
+  type ControllerState,
+} from './cluster-repository';

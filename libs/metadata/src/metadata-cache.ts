@@ -25,6 +25,8 @@ export class MetadataCache {
   /** topic id -> partition states, indexed by partition number */
   private readonly partitionsByTopic = new Map<string, PartitionState[]>();
   private writeCount = 0;
+  private replacing = false;
+  private readonly writeListeners: (() => void)[] = [];
 
   /**
    * Grows with every write-through. A reload compares it before and after reading its
@@ -94,7 +96,29 @@ export class MetadataCache {
 
   // ---- writes (repositories, after a commit; the store's reload) ----
 
+  /**
+   * Calls `listener` after every write through a repository (not a reload): this node changed
+   * metadata, so the other nodes should hear of it.
+   */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private wrote(): void {
+    this.writeCount++;
+    if (!this.replacing) for (const listener of this.writeListeners) listener();
+  }
+
   replaceAll(snapshot: MetadataSnapshot): void {
+    this.replacing = true;
+    try {
+      this.replaceAllNow(snapshot);
+    } finally {
+      this.replacing = false;
+    }
+  }
+
+  private replaceAllNow(snapshot: MetadataSnapshot): void {
     this.tenantsById.clear();
     this.tenantIdsByName.clear();
     this.keysById.clear();
@@ -109,7 +133,7 @@ export class MetadataCache {
   }
 
   putTenant(tenant: Tenant): void {
-    this.writeCount++;
+    this.wrote();
     const previous = this.tenantsById.get(tenant.id);
     if (previous !== undefined) this.tenantIdsByName.delete(previous.name);
     this.tenantsById.set(tenant.id, tenant);
@@ -118,7 +142,7 @@ export class MetadataCache {
 
   /** Removes the tenant with everything it owns, as the database's cascade does. */
   removeTenant(id: string): void {
-    this.writeCount++;
+    this.wrote();
     const tenant = this.tenantsById.get(id);
     if (tenant === undefined) return;
     for (const key of this.apiKeys(id)) this.removeApiKey(key.id);
@@ -129,13 +153,13 @@ export class MetadataCache {
   }
 
   putApiKey(key: ApiKey): void {
-    this.writeCount++;
+    this.wrote();
     this.keysById.set(key.id, key);
     this.keyIdsBySecretHash.set(key.secretHash, key.id);
   }
 
   removeApiKey(id: string): void {
-    this.writeCount++;
+    this.wrote();
     const key = this.keysById.get(id);
     if (key === undefined) return;
     this.keysById.delete(id);
@@ -143,7 +167,7 @@ export class MetadataCache {
   }
 
   putTopic(topic: Topic): void {
-    this.writeCount++;
+    this.wrote();
     const previous = this.topicsById.get(topic.id);
     assert(
       previous === undefined ||
@@ -161,7 +185,7 @@ export class MetadataCache {
 
   /** Removes the topic and its partitions. */
   removeTopic(id: string): void {
-    this.writeCount++;
+    this.wrote();
     const topic = this.topicsById.get(id);
     if (topic === undefined) return;
     this.topicsById.delete(id);
@@ -171,7 +195,7 @@ export class MetadataCache {
 
   /** Keeps the newer of the cached and the given state (versions only grow). */
   putPartition(state: PartitionState): void {
-    this.writeCount++;
+    this.wrote();
     let states = this.partitionsByTopic.get(state.topicId);
     if (states === undefined) {
       states = [];

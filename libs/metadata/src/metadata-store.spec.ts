@@ -10,6 +10,7 @@ import {
   prepareTestDatabase,
   TEST_DATABASE_KINDS,
   type TestStore,
+  soleReplicas,
 } from './test-databases';
 import { TopicRepository } from './topic-repository';
 
@@ -34,14 +35,14 @@ describe.each(TEST_DATABASE_KINDS)('MetadataStore on %s', (kind) => {
       name: 'orders',
       partitionCount: 1,
       replicationFactor: 1,
-      nodeId: 0,
+      replicas: soleReplicas(0, 1),
     });
     await store.tenants.setQuotas(tenant.id, { maxTopics: 5 });
     await store.topics.addPartitions({
       tenantId: tenant.id,
       name: 'orders',
       partitionCount: 2,
-      nodeId: 1,
+      place: (from, to) => soleReplicas(1, to - from),
     });
     await store.topics.updateConfigs(tenant.id, 'orders', { 'retention.ms': '1' });
     await store.partitions.compareAndSet(topic.id, 1, 0, {
@@ -68,7 +69,7 @@ describe.each(TEST_DATABASE_KINDS)('MetadataStore on %s', (kind) => {
       name: 'theirs',
       partitionCount: 2,
       replicationFactor: 1,
-      nodeId: 9,
+      replicas: soleReplicas(9, 2),
     });
     expect(t.store.cache.topic(topic.id)).toBeUndefined();
     await t.store.reload();
@@ -90,7 +91,7 @@ describe.each(TEST_DATABASE_KINDS)('MetadataStore on %s', (kind) => {
           name: `race-${round}`,
           partitionCount: 1,
           replicationFactor: 1,
-          nodeId: 0,
+          replicas: [[0]],
         }),
       ]);
       if (t.store.cache.topic(topic.id) === undefined) lost.push(topic.name);
@@ -140,7 +141,7 @@ describe.each(TEST_DATABASE_KINDS)('opening a MetadataStore on %s', (kind) => {
         name: 'kept',
         partitionCount: 3,
         replicationFactor: 1,
-        nodeId: 0,
+        replicas: soleReplicas(0, 3),
       });
       await first.close();
 

@@ -8,6 +8,7 @@
 import { type Clock, systemClock, unavailable } from '@tributary/common';
 import { ApiKeyRepository } from './api-key-repository';
 import { AuditRepository } from './audit-repository';
+import { ClusterRepository } from './cluster-repository';
 import {
   type Database,
   type DatabaseKind,
@@ -35,6 +36,7 @@ export class MetadataStore {
   readonly partitions: PartitionRepository;
   readonly groupOffsets: GroupOffsetRepository;
   readonly audit: AuditRepository;
+  readonly cluster: ClusterRepository;
   private readonly reloadListeners: (() => void)[] = [];
   /** The reload after an outage, while one is pending. */
   private recovery: Promise<void> | undefined;
@@ -51,6 +53,7 @@ export class MetadataStore {
     this.partitions = new PartitionRepository(prisma, this.cache);
     this.groupOffsets = new GroupOffsetRepository(prisma, clock);
     this.audit = new AuditRepository(prisma, clock);
+    this.cluster = new ClusterRepository(prisma);
     database.onOutage(() => this.recoverCache());
   }
 

@@ -131,7 +131,7 @@ describe('MetadataStore through a failing Postgres', () => {
   }
 
   function topicInput(name: string) {
-    return { tenantId, name, partitionCount: 1, replicationFactor: 1, nodeId: 1 };
+    return { tenantId, name, partitionCount: 1, replicationFactor: 1, replicas: [[1]] };
   }
 
   function commitTo(group: string) {

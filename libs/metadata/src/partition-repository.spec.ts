@@ -15,7 +15,12 @@ describe.each(TEST_DATABASE_KINDS)('PartitionRepository on %s', (kind) => {
       name: 'p',
       partitionCount: 4,
       replicationFactor: 3,
-      nodeId: 1,
+      replicas: [
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+      ],
     }));
   });
   afterAll(() => t.cleanup());

@@ -2,7 +2,7 @@
 // epoch: every change is a compare-and-set on the row's version, so of two controllers (or a
 // controller and a stale one) acting on the same view, exactly one wins.
 import { assert, BrokerError } from '@tributary/common';
-import { type PrismaClient } from './generated/prisma/client';
+import { type Prisma, type PrismaClient } from './generated/prisma/client';
 import { type MetadataCache } from './metadata-cache';
 import { toPartitionState } from './rows';
 import { type PartitionState } from './types';
@@ -21,6 +21,11 @@ export interface PartitionChange {
 export type CompareAndSetResult =
   | { readonly applied: true; readonly partition: PartitionState }
   | { readonly applied: false; readonly current: PartitionState };
+
+/** A controller's write: applied only while the cluster's controller epoch is still this one. */
+export interface ControllerFence {
+  controllerEpoch: number;
+}
 
 export class PartitionRepository {
   constructor(
@@ -57,30 +62,43 @@ export class PartitionRepository {
    * expectedVersion + 1). Otherwise applies nothing and returns the current state, which
    * also refreshes the cache.
    */
+  compareAndSet(
+    topicId: string,
+    partition: number,
+    expectedVersion: number,
+    change: PartitionChange,
+  ): Promise<CompareAndSetResult>;
+  /** The controller's: also 'fenced' (nothing written) once another controller's epoch began. */
+  compareAndSet(
+    topicId: string,
+    partition: number,
+    expectedVersion: number,
+    change: PartitionChange,
+    fence: ControllerFence,
+  ): Promise<CompareAndSetResult | 'fenced'>;
   async compareAndSet(
     topicId: string,
     partition: number,
     expectedVersion: number,
     change: PartitionChange,
-  ): Promise<CompareAndSetResult> {
+    fence?: ControllerFence,
+  ): Promise<CompareAndSetResult | 'fenced'> {
     checkChange(change);
     if (!isUuid(topicId)) throw unknownPartition(topicId, partition);
-    const [written] = await this.prisma.partition.updateManyAndReturn({
-      where: {
-        topicId,
-        partition,
-        version: expectedVersion,
-        // Epochs never go back; a change that would is refused here and asserted below.
-        leaderEpoch: { lte: change.leaderEpoch },
-      },
-      data: {
-        leader: change.leader,
-        leaderEpoch: change.leaderEpoch,
-        replicas: [...change.replicas],
-        isr: [...change.isr],
-        version: expectedVersion + 1,
-      },
-    });
+    const written =
+      fence === undefined
+        ? await this.write(this.prisma, topicId, partition, expectedVersion, change)
+        : await this.prisma.$transaction(async (tx) => {
+            // A no-op update of the cluster row: it checks the epoch and holds the row until
+            // commit, so a new controller's epoch bump waits for this write or fences it.
+            const { count } = await tx.cluster.updateMany({
+              where: { id: 1, controllerEpoch: fence.controllerEpoch },
+              data: { controllerEpoch: fence.controllerEpoch },
+            });
+            if (count === 0) return 'fenced' as const;
+            return this.write(tx, topicId, partition, expectedVersion, change);
+          });
+    if (written === 'fenced') return written;
     if (written !== undefined) {
       const state = toPartitionState(written);
       this.cache.putPartition(state);
@@ -96,6 +114,32 @@ export class PartitionRepository {
     );
     this.cache.putPartition(current);
     return { applied: false, current };
+  }
+
+  private async write(
+    client: Prisma.TransactionClient,
+    topicId: string,
+    partition: number,
+    expectedVersion: number,
+    change: PartitionChange,
+  ) {
+    const [written] = await client.partition.updateManyAndReturn({
+      where: {
+        topicId,
+        partition,
+        version: expectedVersion,
+        // Epochs never go back; a change that would is refused here and asserted below.
+        leaderEpoch: { lte: change.leaderEpoch },
+      },
+      data: {
+        leader: change.leader,
+        leaderEpoch: change.leaderEpoch,
+        replicas: [...change.replicas],
+        isr: [...change.isr],
+        version: expectedVersion + 1,
+      },
+    });
+    return written;
   }
 }
 

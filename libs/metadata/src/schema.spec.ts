@@ -33,7 +33,7 @@ describe.each(TEST_DATABASE_KINDS)('schema and migrations on %s', (kind) => {
       fs.readFileSync(path.join(findRepoRoot(), 'prisma', 'schema.prisma'), 'utf8'),
     );
     expect(await describeDatabase(db)).toEqual(declared);
-    expect(Object.keys(declared.tables)).toHaveLength(6);
+    expect(Object.keys(declared.tables)).toHaveLength(9);
   });
 
   it('store and return every model through Prisma', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashSecret } from './api-key-repository';
-import { openTestStore, TEST_DATABASE_KINDS, type TestStore } from './test-databases';
+import { openTestStore, TEST_DATABASE_KINDS, type TestStore, soleReplicas } from './test-databases';
 
 describe.each(TEST_DATABASE_KINDS)('TenantRepository on %s', (kind) => {
   let t: TestStore;
@@ -99,7 +99,7 @@ describe.each(TEST_DATABASE_KINDS)('TenantRepository on %s', (kind) => {
       name: 'orders',
       partitionCount: 2,
       replicationFactor: 1,
-      nodeId: 0,
+      replicas: soleReplicas(0, 2),
     });
     await tenants.delete(tenant.id);
     expect(await tenants.get(tenant.id)).toBeUndefined();

@@ -143,3 +143,8 @@ function pgliteVersion(): string {
   }
   return 'unknown';
 }
+
+/** Replica lists for `partitions` partitions all on one node (a topic of a standalone node). */
+export function soleReplicas(nodeId: number, partitions: number): number[][] {
+  return Array.from({ length: partitions }, () => [nodeId]);
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openTestStore, TEST_DATABASE_KINDS, type TestStore } from './test-databases';
+import { openTestStore, TEST_DATABASE_KINDS, type TestStore, soleReplicas } from './test-databases';
 import { type Tenant } from './types';
 
 const NODE = 7;
@@ -15,7 +15,7 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
       name,
       partitionCount,
       replicationFactor: 1,
-      nodeId: NODE,
+      replicas: soleReplicas(NODE, partitionCount),
       ...(configs === undefined ? {} : { configs }),
     });
 
@@ -70,7 +70,7 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
         name,
         partitionCount: 1,
         replicationFactor: 1,
-        nodeId: NODE,
+        replicas: soleReplicas(NODE, 1),
       }),
     ).resolves.toMatchObject({ topic: { name, tenantId: other.id } });
     // The failed attempt left no partition rows behind.
@@ -98,7 +98,7 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
       name: unique('bad'),
       partitionCount: 1,
       replicationFactor: 1,
-      nodeId: NODE,
+      replicas: soleReplicas(NODE, 1),
       ...override,
     };
     await expect(t.store.topics.create(input as never)).rejects.toMatchObject({ code });
@@ -117,7 +117,7 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
       tenantId: tenant.id,
       name,
       partitionCount: 4,
-      nodeId: NODE + 1,
+      place: (from, to) => soleReplicas(NODE + 1, to - from),
     });
     expect(grown.topic).toMatchObject({ partitionCount: 4, updatedAtMs: t.clock.nowMs() });
     expect(grown.partitions.map((p) => [p.partition, p.leader])).toEqual([
@@ -130,7 +130,12 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
     expect(t.store.cache.partitions(topic.id)).toEqual(grown.partitions);
     for (const partitionCount of [4, 3]) {
       await expect(
-        t.store.topics.addPartitions({ tenantId: tenant.id, name, partitionCount, nodeId: NODE }),
+        t.store.topics.addPartitions({
+          tenantId: tenant.id,
+          name,
+          partitionCount,
+          place: (from, to) => soleReplicas(NODE, to - from),
+        }),
       ).rejects.toMatchObject({ code: 'INVALID_PARTITIONS' });
     }
   });
@@ -140,7 +145,12 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
     await create(name, 1);
     const add = (partitionCount: number) =>
       t.store.topics
-        .addPartitions({ tenantId: tenant.id, name, partitionCount, nodeId: NODE })
+        .addPartitions({
+          tenantId: tenant.id,
+          name,
+          partitionCount,
+          place: (from, to) => soleReplicas(NODE, to - from),
+        })
         .then(
           () => 'ok',
           (error: { code?: string }) => error.code,
@@ -190,12 +200,17 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
       name,
       partitionCount: 1,
       replicationFactor: 1,
-      nodeId: NODE,
+      replicas: soleReplicas(NODE, 1),
     });
     // Another tenant's topic answers as a missing one.
     for (const tenantId of [tenant.id, 'not-a-uuid']) {
       const calls = [
-        t.store.topics.addPartitions({ tenantId, name, partitionCount: 2, nodeId: NODE }),
+        t.store.topics.addPartitions({
+          tenantId,
+          name,
+          partitionCount: 2,
+          place: (from, to) => soleReplicas(NODE, to - from),
+        }),
         t.store.topics.updateConfigs(tenantId, name, {}),
         t.store.topics.delete(tenantId, name),
       ];

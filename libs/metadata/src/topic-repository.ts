@@ -18,8 +18,8 @@ export interface CreateTopicInput {
   replicationFactor: number;
   /** Only the configs set explicitly. */
   configs?: TopicConfigs;
-  /** The node that leads (and is the only replica of) the new partitions. */
-  nodeId: number;
+  /** Each partition's replicas, the preferred leader first (see placeReplicas). */
+  replicas: readonly (readonly number[])[];
 }
 
 export interface AddPartitionsInput {
@@ -27,7 +27,11 @@ export interface AddPartitionsInput {
   name: string;
   /** The new total; partitions only grow. */
   partitionCount: number;
-  nodeId: number;
+  /**
+   * The replicas of each new partition, the preferred leader first, for partitions [from, to)
+   * (the topic's count as the transaction found it, and the new total).
+   */
+  place: (from: number, to: number) => readonly (readonly number[])[];
 }
 
 /** Config name -> new value, or null to remove the explicit setting. */
@@ -46,7 +50,7 @@ export class TopicRepository {
     checkTopicName(input.name);
     checkPartitionCount(input.partitionCount);
     checkReplicationFactor(input.replicationFactor);
-    checkNodeId(input.nodeId);
+    checkReplicas(input.replicas, input.partitionCount, input.replicationFactor);
     const configs = checkTopicConfigs(input.configs ?? {});
     if (!isUuid(input.tenantId)) throw unknownTenant(input.tenantId);
     const now = new Date(this.clock.nowMs());
@@ -63,7 +67,7 @@ export class TopicRepository {
             updatedAt: now,
           },
         });
-        await createPartitions(tx, row.id, 0, input.partitionCount, input.nodeId);
+        await createPartitions(tx, row.id, 0, input.replicas);
         return readTopic(tx, row.id);
       }, TRANSACTION);
       this.write(created);
@@ -81,7 +85,6 @@ export class TopicRepository {
 
   async addPartitions(input: AddPartitionsInput): Promise<TopicWithPartitions> {
     checkPartitionCount(input.partitionCount);
-    checkNodeId(input.nodeId);
     const updated = await this.prisma.$transaction(async (tx) => {
       const current = await this.lockTopic(tx, input.tenantId, input.name);
       if (input.partitionCount <= current.partitionCount) {
@@ -91,13 +94,13 @@ export class TopicRepository {
             `partitions can only be added (asked for ${input.partitionCount})`,
         );
       }
-      await createPartitions(
-        tx,
-        current.id,
-        current.partitionCount,
-        input.partitionCount,
-        input.nodeId,
+      const replicas = input.place(current.partitionCount, input.partitionCount);
+      checkReplicas(
+        replicas,
+        input.partitionCount - current.partitionCount,
+        current.replicationFactor,
       );
+      await createPartitions(tx, current.id, current.partitionCount, replicas);
       await tx.topic.update({
         where: { id: current.id },
         data: { partitionCount: input.partitionCount },
@@ -191,26 +194,23 @@ export class TopicRepository {
   }
 }
 
+/** New partitions from `from` on, led by their first replica, every replica in sync. */
 async function createPartitions(
   tx: Prisma.TransactionClient,
   topicId: string,
   from: number,
-  to: number,
-  nodeId: number,
+  replicas: readonly (readonly number[])[],
 ): Promise<void> {
-  const rows = [];
-  for (let partition = from; partition < to; partition++) {
-    rows.push({
-      topicId,
-      partition,
-      leader: nodeId,
-      leaderEpoch: 0,
-      replicas: [nodeId],
-      isr: [nodeId],
-    });
-  }
+  const rows = replicas.map((nodes, i) => ({
+    topicId,
+    partition: from + i,
+    leader: nodes[0]!,
+    leaderEpoch: 0,
+    replicas: [...nodes],
+    isr: [...nodes],
+  }));
   const { count } = await tx.partition.createMany({ data: rows });
-  assert(count === to - from, () => `created ${count} of ${to - from} partitions`);
+  assert(count === replicas.length, () => `created ${count} of ${replicas.length} partitions`);
 }
 
 async function readTopic(
@@ -248,6 +248,22 @@ function checkReplicationFactor(factor: number): void {
   }
 }
 
-function checkNodeId(nodeId: number): void {
-  assert(Number.isInteger(nodeId) && nodeId >= 0, () => `bad node id ${nodeId}`);
+/** One replica list per partition, each of `factor` distinct node ids. */
+function checkReplicas(
+  replicas: readonly (readonly number[])[],
+  partitions: number,
+  factor: number,
+): void {
+  assert(
+    replicas.length === partitions,
+    () => `${replicas.length} replica lists for ${partitions}`,
+  );
+  for (const nodes of replicas) {
+    assert(
+      nodes.length === factor &&
+        new Set(nodes).size === factor &&
+        nodes.every((id) => Number.isInteger(id) && id >= 0),
+      () => `bad replica list [${nodes.join(',')}] for factor ${factor}`,
+    );
+  }
 }

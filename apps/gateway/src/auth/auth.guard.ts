@@ -28,13 +28,18 @@ export class AuthGuard implements CanActivate {
     ]);
     if (needed === undefined) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    requireKind(needed, request.principal ?? request.authFailure ?? 'missing');
+    const resolved = request.principal ?? request.authFailure ?? 'missing';
+    if (needed === 'any') {
+      if (typeof resolved === 'string') requireKind('tenant', resolved); // 401
+      return true;
+    }
+    requireKind(needed, resolved);
     return true;
   }
 }
 
 /** The principal when it is of the kind the route needs; else 401 (none) or 403 (wrong kind). */
-export function requireKind<K extends RouteAuth>(
+export function requireKind<K extends Principal['kind']>(
   needed: K,
   resolved: Principal | AuthFailure,
 ): Extract<Principal, { kind: K }> {

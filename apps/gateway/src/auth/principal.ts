@@ -27,11 +27,12 @@ export interface AuthenticatedRequest extends Request {
   authFailure?: AuthFailure;
 }
 
-/** Which credential a route takes; routes without it are public. */
-export type RouteAuth = 'operator' | 'tenant';
+/** Which credential a route takes (`any`: either kind); routes without it are public. */
+export type RouteAuth = 'operator' | 'tenant' | 'any';
 export const ROUTE_AUTH = 'tributary:route-auth';
 export const OperatorRoute = () => SetMetadata(ROUTE_AUTH, 'operator' satisfies RouteAuth);
 export const TenantRoute = () => SetMetadata(ROUTE_AUTH, 'tenant' satisfies RouteAuth);
+export const AnyRoute = () => SetMetadata(ROUTE_AUTH, 'any' satisfies RouteAuth);
 
 /** The tenant principal of a tenant route (the guard has checked it is one). */
 export const Auth = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantPrincipal => {

@@ -104,6 +104,14 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecor
 export const ApiOperator = (...codes: ErrorCode[]) =>
   applyDecorators(ApiSecurity('operator'), ApiProblems('UNAUTHENTICATED', 'FORBIDDEN', ...codes));
 
+/** A route that takes the operator token or a tenant API key. */
+export const ApiAnyCredential = (...codes: ErrorCode[]) =>
+  applyDecorators(
+    ApiSecurity('operator'),
+    ApiSecurity('apiKey'),
+    ApiProblems('UNAUTHENTICATED', ...codes),
+  );
+
 /** A route that takes a tenant API key, and the errors it answers with. */
 export const ApiTenant = (...codes: ErrorCode[]) =>
   applyDecorators(ApiSecurity('apiKey'), ApiProblems('UNAUTHENTICATED', 'FORBIDDEN', ...codes));

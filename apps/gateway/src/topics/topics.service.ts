@@ -3,7 +3,12 @@
 // or removes the partition logs.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, TOPIC_CONFIG_NAMES, validateTopicConfigs } from '@tributary/common';
-import { type JsonValue, type Topic, type TopicWithPartitions } from '@tributary/metadata';
+import {
+  type JsonValue,
+  placeReplicas,
+  type Topic,
+  type TopicWithPartitions,
+} from '@tributary/metadata';
 import { type OffsetSpec } from '@tributary/partitions';
 import { allowsAny, authorize } from '../auth/permissions';
 import { type TenantPrincipal } from '../auth/principal';
@@ -21,7 +26,6 @@ import {
 } from './topics.dto';
 
 /** Brokers a standalone node offers for replicas. */
-const BROKERS_AVAILABLE = 1;
 
 @Injectable()
 export class TopicsService {
@@ -44,21 +48,22 @@ export class TopicsService {
       input.replicationFactor === undefined
         ? 1
         : parseSafeInteger(input.replicationFactor, 'replicationFactor', { min: 1, max: 16 });
-    if (replicationFactor > BROKERS_AVAILABLE) {
-      throw invalid(
-        'replicationFactor',
-        `${replicationFactor} exceeds the ${BROKERS_AVAILABLE} broker(s) available`,
-      );
-    }
     const configs = validateTopicConfigs(input.configs);
     this.checkCountQuotas(auth, 1, partitions);
+    const replicas = placeReplicas({
+      nodes: this.aliveNodes(),
+      from: 0,
+      to: partitions,
+      replicationFactor,
+      startNode: this.leastLeadingNode(),
+    });
     const created = await this.ctx.metadata.topics.create({
       tenantId: auth.tenant.id,
       name: input.name,
       partitionCount: partitions,
       replicationFactor,
       configs,
-      nodeId: this.nodeId(),
+      replicas,
     });
     await this.ctx.hosting.topicChanged(created);
     await this.audit(auth, 'topic.create', created.topic, { partitions, configs });
@@ -109,12 +114,21 @@ export class TopicsService {
       });
       if (count > topic.partitionCount)
         this.checkCountQuotas(auth, 0, count - topic.partitionCount);
+      const first = this.ctx.metadata.cache.partition(topic.id, 0);
       topic = (
         await this.ctx.metadata.topics.addPartitions({
           tenantId: auth.tenant.id,
           name,
           partitionCount: count,
-          nodeId: this.nodeId(),
+          // The new partitions carry on the rotation where the topic's first one began it.
+          place: (from, to) =>
+            placeReplicas({
+              nodes: this.aliveNodes(),
+              from,
+              to,
+              replicationFactor: topic.replicationFactor,
+              ...(first === undefined ? {} : { startNode: first.replicas[0] }),
+            }),
         })
       ).topic;
     }
@@ -205,8 +219,29 @@ export class TopicsService {
     }
   }
 
-  private nodeId(): number {
-    return this.ctx.nodeId;
+  private aliveNodes(): number[] {
+    return this.ctx.cluster
+      .nodes()
+      .filter((node) => node.alive)
+      .map((node) => node.id);
+  }
+
+  /** The alive node leading the fewest partitions: where a new topic's leaders begin. */
+  private leastLeadingNode(): number | undefined {
+    const { cache } = this.ctx.metadata;
+    const leading = new Map(this.aliveNodes().map((id) => [id, 0]));
+    for (const tenant of cache.tenants()) {
+      for (const topic of cache.topics(tenant.id)) {
+        for (const { leader } of cache.partitions(topic.id)) {
+          const count = leading.get(leader);
+          if (count !== undefined) leading.set(leader, count + 1);
+        }
+      }
+    }
+    let best: number | undefined;
+    for (const [id, count] of leading)
+      if (best === undefined || count < leading.get(best)!) best = id;
+    return best;
   }
 
   private async audit(auth: TenantPrincipal, action: string, topic: Topic, detail: JsonValue) {

@@ -1,0 +1,89 @@
+// One cluster, one view: this node's metadata cache follows the shared store. A change made
+// here is announced (a `metadata` notification, right after it is written through); a change
+// announced by any node, or a metadata version found moved by the check every `intervalMs`
+// (in case a notification was lost), reloads the cache, and the hosted partitions follow it.
+// Reloads run one at a time, a request during one runs once more after it.
+import { type Coordinator } from '@tributary/coordination';
+import { type MetadataStore } from '@tributary/metadata';
+import { type Logger } from 'pino';
+import { type PartitionHosting } from './partition-hosting';
+
+export interface MetadataSyncOptions {
+  metadata: MetadataStore;
+  coordinator: Coordinator;
+  hosting: PartitionHosting;
+  logger: Logger;
+  intervalMs?: number;
+}
+
+export class MetadataSync {
+  private version = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
+  private reloading: Promise<void> | undefined;
+  private again = false;
+  private announcing = false;
+  private closed = false;
+
+  constructor(private readonly options: MetadataSyncOptions) {}
+
+  async start(): Promise<void> {
+    const { metadata, coordinator } = this.options;
+    this.version = await metadata.cluster.metadataVersion();
+    this.stopWatching = coordinator.watchCluster(
+      'metadata',
+      () => void this.catchUp().catch(() => undefined),
+    );
+    metadata.cache.onWrite(() => this.announce());
+    this.timer = setInterval(() => void this.check(), this.options.intervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Tells the other nodes, once per turn of the event loop however many writes it held. */
+  private announce(): void {
+    if (this.announcing || this.closed) return;
+    this.announcing = true;
+    setImmediate(() => {
+      this.announcing = false;
+      this.options.coordinator.notifyCluster('metadata').catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'could not announce a metadata change');
+      });
+    });
+  }
+
+  private async check(): Promise<void> {
+    if (this.closed || this.reloading !== undefined) return;
+    try {
+      const version = await this.options.metadata.cluster.metadataVersion();
+      if (version !== this.version) await this.catchUp();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'metadata version check failed');
+    }
+  }
+
+  /** Reloads the cache and re-hosts from it; resolves once a reload begun now has finished. */
+  catchUp(): Promise<void> {
+    if (this.reloading !== undefined) {
+      this.again = true;
+      return this.reloading;
+    }
+    const run = async () => {
+      do {
+        this.again = false;
+        const version = await this.options.metadata.cluster.metadataVersion();
+        await this.options.metadata.reload();
+        this.version = version;
+        await this.options.hosting.sync();
+      } while (this.again && !this.closed);
+    };
+    this.reloading = run().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.stopWatching?.();
+    await this.reloading?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,141 @@
+// The other nodes as this node knows them: their registry rows, whether each is alive (its
+// lease held by its current incarnation), who the controller is, and one RPC client per node,
+// made on first use and remade when a node comes back at another address. It answers the
+// routing client's two questions (who leads this partition, how to reach that node), the
+// followers' (how to reach a leader), and the gateway's view of the cluster.
+import { BrokerError } from '@tributary/common';
+import { type Coordinator } from '@tributary/coordination';
+import { type BrokerRegistration, type MetadataStore } from '@tributary/metadata';
+import {
+  type BrokerClient,
+  type LeaderDirectory,
+  type LeaderEndpoint,
+  type PartitionManager,
+  RemoteBroker,
+  RpcClient,
+  type TopicPartition,
+} from '@tributary/partitions';
+import { type Logger } from 'pino';
+import { type ClusterNode, type ClusterView } from '../../../gateway/src/index';
+import { brokerLease } from './broker-session';
+import { CONTROLLER_LEASE, controllerNode } from './controller';
+
+export interface NodeDirectoryOptions {
+  nodeId: number;
+  clusterId: string;
+  local: PartitionManager;
+  metadata: MetadataStore;
+  coordinator: Coordinator;
+  /** The hello this node opens its RPC connections with. */
+  hello: () => unknown;
+  logger: Logger;
+  refreshIntervalMs?: number;
+}
+
+interface Remote {
+  address: string;
+  rpc: RpcClient;
+  broker: RemoteBroker;
+}
+
+export class NodeDirectory implements LeaderDirectory, ClusterView {
+  private registered: BrokerRegistration[] = [];
+  private alive = new Set<number>();
+  private controllerId: number | null = null;
+  private readonly remotes = new Map<number, Remote>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
+  private refreshing = false;
+
+  constructor(private readonly options: NodeDirectoryOptions) {}
+
+  get clusterId(): string {
+    return this.options.clusterId;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.stopWatching = this.options.coordinator.watchCluster('brokers', () => void this.refresh());
+    this.timer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Re-reads the registry and the leases. */
+  async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const { metadata, coordinator } = this.options;
+      const registered = await metadata.cluster.brokers();
+      const holders = await coordinator.leaseHolders([
+        CONTROLLER_LEASE,
+        ...registered.map((b) => brokerLease(b.id)),
+      ]);
+      this.registered = registered;
+      this.controllerId = controllerNode(holders[0] ?? null);
+      this.alive = new Set(
+        registered.filter((b, i) => holders[i + 1] === b.incarnation).map((b) => b.id),
+      );
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not refresh the node directory');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  // ---- ClusterView ----
+
+  controller(): number | null {
+    return this.controllerId;
+  }
+
+  nodes(): readonly ClusterNode[] {
+    return this.registered.map((b) => ({
+      id: b.id,
+      host: b.host,
+      port: b.port,
+      rpcPort: b.rpcPort,
+      alive: this.alive.has(b.id),
+    }));
+  }
+
+  // ---- LeaderDirectory ----
+
+  leaderOf(tp: TopicPartition): number | undefined {
+    const { cache } = this.options.metadata;
+    const topic = cache.topic(tp.topicId);
+    if (topic === undefined || topic.tenantId !== tp.tenantId) return undefined;
+    return cache.partition(tp.topicId, tp.partition)?.leader;
+  }
+
+  brokerFor(nodeId: number): BrokerClient {
+    return nodeId === this.options.nodeId ? this.options.local : this.remote(nodeId).broker;
+  }
+
+  /** How a follower here reaches its leader. */
+  endpoint(leaderId: number): LeaderEndpoint {
+    return this.remote(leaderId).broker;
+  }
+
+  private remote(nodeId: number): Remote {
+    const row = this.registered.find((b) => b.id === nodeId);
+    if (row === undefined) {
+      throw new BrokerError('NETWORK_EXCEPTION', `node ${nodeId} is not in the registry yet`);
+    }
+    const address = `${row.host}:${row.rpcPort}`;
+    const known = this.remotes.get(nodeId);
+    if (known !== undefined && known.address === address) return known;
+    known?.rpc.close();
+    const rpc = new RpcClient({ host: row.host, port: row.rpcPort, hello: this.options.hello });
+    const remote = { address, rpc, broker: new RemoteBroker(rpc) };
+    this.remotes.set(nodeId, remote);
+    return remote;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.stopWatching?.();
+    for (const { rpc } of this.remotes.values()) rpc.close();
+    this.remotes.clear();
+  }
+}
