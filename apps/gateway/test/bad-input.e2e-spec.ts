@@ -1,5 +1,6 @@
 // Bad input is answered with the exact status and code, never 5xx, and writes nothing.
 import * as http from 'node:http';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { TEST_DATABASE_KINDS } from '@tributary/metadata';
 import { type TestNode, startTestNode } from './harness';
 
@@ -11,7 +12,7 @@ interface Case {
   path: string;
   who: Who;
   body?: unknown;
-  raw?: string;
+  raw?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
   status: number;
@@ -23,6 +24,12 @@ const produce = (body: unknown, query = ''): Pick<Case, 'method' | 'path' | 'who
   path: `/v1/topics/t/records${query}`,
   who: 'tenant',
   body,
+});
+/** A produce body as text, its one record's fields given as JSON text. */
+const produceText = (record: string, envelope = '') => `{${envelope}"records":[{${record}}]}`;
+const compressed = (encoding: string, raw: string | Buffer): Pick<Case, 'raw' | 'headers'> => ({
+  raw,
+  headers: { 'content-encoding': encoding },
 });
 const fetchAt = (query: string): Pick<Case, 'method' | 'path' | 'who'> => ({
   method: 'GET',
@@ -118,6 +125,57 @@ const CASES: Case[] = [
     path: '/v1/topics',
     who: 'tenant',
     body: [],
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  // compressed bodies that are not what their Content-Encoding says
+  {
+    name: 'gzip body that is not gzip (general pipeline)',
+    method: 'POST',
+    path: '/v1/topics',
+    who: 'tenant',
+    ...compressed('gzip', '{"name":"z1"}'),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'gzip body that is not gzip (produce)',
+    ...produce(undefined),
+    ...compressed('gzip', produceText('"value":1')),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'gzip body cut short',
+    ...produce(undefined),
+    ...compressed('gzip', gzipSync(produceText('"value":1')).subarray(0, 20)),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'deflate body that is not deflate',
+    method: 'PATCH',
+    path: '/v1/topics/t',
+    who: 'tenant',
+    ...compressed('deflate', '{"partitions":2}'),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'br body that is not brotli',
+    method: 'POST',
+    path: '/v1/groups/g/members',
+    who: 'tenant',
+    ...compressed('br', Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0x00, 0x01])),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'valid deflate of bad JSON',
+    method: 'POST',
+    path: '/v1/topics',
+    who: 'tenant',
+    ...compressed('deflate', deflateSync('{"name":')),
     status: 400,
     code: 'INVALID_REQUEST',
   },
