@@ -1,6 +1,6 @@
 // Bad input is answered with the exact status and code, never 5xx, and writes nothing.
 import * as http from 'node:http';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { TEST_DATABASE_KINDS } from '@tributary/metadata';
 import { type TestNode, startTestNode } from './harness';
 
@@ -25,6 +25,8 @@ const produce = (body: unknown, query = ''): Pick<Case, 'method' | 'path' | 'who
   who: 'tenant',
   body,
 });
+/** JSON text of `inner` inside `levels` arrays (JSON.stringify itself fails on deep values). */
+const nested = (levels: number, inner = '1') => '['.repeat(levels) + inner + ']'.repeat(levels);
 /** A produce body as text, its one record's fields given as JSON text. */
 const produceText = (record: string, envelope = '') => `{${envelope}"records":[{${record}}]}`;
 const compressed = (encoding: string, raw: string | Buffer): Pick<Case, 'raw' | 'headers'> => ({
@@ -176,6 +178,92 @@ const CASES: Case[] = [
     path: '/v1/topics',
     who: 'tenant',
     ...compressed('deflate', deflateSync('{"name":')),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  // JSON nested past LIMITS.jsonDepthMax (64 levels)
+  {
+    name: 'value nested 65 levels',
+    ...produce(undefined),
+    raw: produceText(`"value":${nested(65)}`),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'value nested 5000 levels',
+    ...produce(undefined),
+    raw: produceText(`"value":${nested(5000)}`),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'object value nested 100000 levels',
+    ...produce(undefined),
+    raw: produceText(`"value":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'json key nested 5000 levels',
+    ...produce(undefined),
+    raw: produceText(`"key":${nested(5000)},"value":1`, '"keyFormat":"json",'),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value, gzip (general pipeline)',
+    ...produce(undefined),
+    ...compressed('gzip', gzipSync(produceText(`"value":${nested(5000)}`))),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value, br (general pipeline)',
+    ...produce(undefined),
+    ...compressed('br', brotliCompressSync(produceText(`"value":${nested(5000)}`))),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value in NDJSON',
+    ...produce(undefined),
+    raw: `{"value":1}\n{"value":${nested(5000)}}\n`,
+    contentType: 'application/x-ndjson',
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value with an Idempotency-Key',
+    ...produce(undefined),
+    raw: produceText(`"value":${nested(5000)}`),
+    headers: { 'idempotency-key': 'deep-1' },
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep configs',
+    method: 'POST',
+    path: '/v1/topics',
+    who: 'tenant',
+    raw: `{"name":"deep","configs":${nested(5000)}}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'deep commit offsets',
+    method: 'POST',
+    path: '/v1/groups/g/members/m/commit',
+    who: 'tenant',
+    raw: `{"offsets":[{"topic":"t","partition":0,"offset":0,"metadata":${nested(5000, '"x"')}}]}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'deep permissions',
+    method: 'POST',
+    path: '/v1/admin/tenants/bad/keys',
+    who: 'operator',
+    raw: `{"name":"k","permissions":${nested(5000)}}`,
     status: 400,
     code: 'INVALID_REQUEST',
   },
@@ -596,6 +684,44 @@ describe.each(TEST_DATABASE_KINDS)('bad input (%s)', (kind) => {
     expect(topic.body.partitions.map((p: { highWatermark: number }) => p.highWatermark)).toEqual([
       0, 0,
     ]);
+  });
+
+  test('JSON nested to the limit is accepted; a deeper stored value is fetched as base64', async () => {
+    const created = await t.api.post('/v1/topics', { token: key, body: { name: 'nesting' } });
+    expect(created.status).toBe(201);
+    const atLimit = nested(64);
+    const tooDeep = nested(5000);
+    const json = await t.api.post('/v1/topics/nesting/records', {
+      token: key,
+      raw: produceText(`"key":${atLimit},"value":${atLimit}`, '"keyFormat":"json",'),
+    });
+    expect(json.status).toBe(200);
+    // As a string it is stored as is; shown as JSON it would overflow the answer's encoder.
+    const text = await t.api.post('/v1/topics/nesting/records', {
+      token: key,
+      body: { valueFormat: 'string', records: [{ value: tooDeep }] },
+    });
+    expect(text.status).toBe(200);
+    for (const method of ['GET', 'HEAD']) {
+      const fetched = await t.api.call(method, '/v1/topics/nesting/partitions/0/records?offset=0', {
+        token: key,
+      });
+      expect(fetched.status).toBe(200);
+    }
+    const fetched = await t.api.get(
+      '/v1/topics/nesting/partitions/0/records?offset=0&keyFormat=json',
+      {
+        token: key,
+      },
+    );
+    expect(fetched.body.records[0]).toMatchObject({
+      key: JSON.parse(atLimit),
+      value: JSON.parse(atLimit),
+    });
+    expect(fetched.body.records[1]).toMatchObject({
+      value: Buffer.from(tooDeep).toString('base64'),
+      valueFormat: 'binary',
+    });
   });
 
   test('a body over the limit is refused from its Content-Length before it is sent', async () => {

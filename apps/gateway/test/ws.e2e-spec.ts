@@ -258,6 +258,24 @@ describe('WebSocket /v1/ws', () => {
     expect((await client.closed).code).toBe(1009);
   });
 
+  test('JSON nested past the limit gets an error frame, and the connection goes on', async () => {
+    const client = await connect();
+    const deep = '['.repeat(5000) + '1' + ']'.repeat(5000);
+    client.socket.send(`{"op":"produce","id":"d1","topic":"live","records":[{"value":${deep}}]}`);
+    const record = await client.op('error');
+    expect([record.id, record.problem.code]).toEqual(['d1', 'INVALID_RECORD']);
+    expect(record.problem.detail).toContain('records[0]: value');
+    // The id is echoed in answers, so a deep one is refused before anything echoes it.
+    client.socket.send(`{"op":"produce","id":${deep},"topic":"live","records":[{"value":1}]}`);
+    const frame = await client.op('error');
+    expect([frame.id, frame.problem.code]).toEqual([undefined, 'INVALID_REQUEST']);
+    client.socket.send(`{"op":"subscribe","id":"d2","topic":"live","from":${deep}}`);
+    expect((await client.op('error')).problem.code).toBe('INVALID_REQUEST');
+    client.send({ op: 'produce', id: 'after', topic: 'live', records: [{ value: [[1]] }] });
+    expect((await client.op('ack')).id).toBe('after');
+    client.close();
+  });
+
   test('a consumer that does not read is paused, then closed with 1013; the server buffer stays bounded', async () => {
     const value = 'v'.repeat(10 * 1024);
     for (let i = 0; i < 20; i++) {

@@ -10,6 +10,7 @@ import { type Logger } from 'pino';
 import { type Credentials } from '../auth/credentials';
 import { type AuthenticatedRequest } from '../auth/principal';
 import { type GatewayMetrics } from '../ops/gateway-metrics';
+import { nestsDeeperThan, tooDeep } from './json-depth';
 import { closeAfterAnswer } from './plain-body';
 import { handleError } from './problem.filter';
 
@@ -133,6 +134,11 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
     const limitBody = (error?: unknown) => {
       if (error !== undefined && error !== null) {
         fail(bodyError(error, req, produce), req, res);
+        return;
+      }
+      // Produce bodies are checked record by record, so that the error names the record.
+      if (!produce && nestsDeeperThan(req.body, LIMITS.jsonDepthMax)) {
+        fail(tooDeep('the body'), req, res);
         return;
       }
       next();

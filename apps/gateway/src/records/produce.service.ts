@@ -66,9 +66,12 @@ export class ProduceService {
   async produce(auth: TenantPrincipal, input: ProduceInput): Promise<ProduceAnswer> {
     const topic = findTopic(this.ctx.metadata.cache, auth, input.topic, 'write');
     const acks = parseAcks(input.acks);
-    if (input.idempotencyKey === undefined) return this.write(auth, topic, acks, input);
+    // Checked before the Idempotency-Key is: its hash serializes the body, so the body must be
+    // one this service accepts (no deeper than LIMITS.jsonDepthMax) before it is hashed.
+    const records = this.parseRecords(input);
+    if (input.idempotencyKey === undefined) return this.write(auth, topic, acks, records, input);
     return this.idempotency.run(auth.tenant.id, topic.id, input.idempotencyKey, input, () =>
-      this.write(auth, topic, acks, input),
+      this.write(auth, topic, acks, records, input),
     );
   }
 
@@ -76,9 +79,9 @@ export class ProduceService {
     auth: TenantPrincipal,
     topic: Topic,
     acks: Acks,
+    records: ProduceRecord[],
     input: ProduceInput,
   ): Promise<ProduceAnswer> {
-    const records = this.parseRecords(input);
     const partitions = this.partitioner.assign(topic.id, topic.partitionCount, records);
     const config = topicConfig(topic);
     const batches = this.encode(records, partitions, config['max.message.bytes']);

@@ -5,6 +5,7 @@
 import { BrokerError, LIMITS } from '@tributary/common';
 import { type DecodedRecord, type RecordHeader, type RecordInput } from '@tributary/protocol';
 import { isObject } from '../http/input';
+import { nestsDeeperThan, tooDeep } from '../http/json-depth';
 
 export const FORMATS = ['json', 'string', 'binary'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -34,6 +35,9 @@ function encodeField(
   if (value === null || value === undefined) return null;
   switch (format) {
     case 'json':
+      if (nestsDeeperThan(value, LIMITS.jsonDepthMax)) {
+        throw tooDeep(`records[${index}]: ${field}`, 'INVALID_RECORD');
+      }
       return JSON.stringify(value);
     case 'string':
       if (typeof value !== 'string')
@@ -141,14 +145,28 @@ function decodeField(bytes: Buffer, format: Format): { value: unknown; fellBack:
       return { value: bytes.toString('utf8'), fellBack: false };
     case 'json':
       try {
-        return { value: JSON.parse(bytes.toString('utf8')), fellBack: false };
+        const value: unknown = JSON.parse(bytes.toString('utf8'));
+        if (!tooDeepToShow(value, bytes.length)) return { value, fellBack: false };
       } catch {
-        return { value: bytes.toString('base64'), fellBack: true };
+        // not JSON: shown as base64 below
       }
+      return { value: bytes.toString('base64'), fellBack: true };
   }
 }
 
-/** A stored record as JSON; a json field that is not JSON comes back as base64, flagged. */
+/**
+ * A stored value nested deeper than produce accepts (written as a string, in binary, or by
+ * another client) is not shown as JSON: the answer's own JSON.stringify would overflow. Such a
+ * value takes two bytes per level, so short ones are not walked.
+ */
+function tooDeepToShow(value: unknown, byteLength: number): boolean {
+  return byteLength > 2 * LIMITS.jsonDepthMax && nestsDeeperThan(value, LIMITS.jsonDepthMax);
+}
+
+/**
+ * A stored record as JSON; a json field that is not JSON (or nests deeper than
+ * LIMITS.jsonDepthMax) comes back as base64, flagged.
+ */
 export function toRecordJson(
   record: DecodedRecord,
   partition: number,

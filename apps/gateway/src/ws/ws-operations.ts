@@ -105,13 +105,14 @@ export function parseWsSubscribe(frame: JsonObject): WsSubscribe {
   };
 }
 
-export function parseWsProduce(frame: JsonObject): WsProduce {
+/** `frameBytes`: the frame's size as received, charged to the produce quota. */
+export function parseWsProduce(frame: JsonObject, frameBytes: number): WsProduce {
   onlyFields(frame, ['op', 'id', 'topic', 'records', 'acks', 'keyFormat', 'valueFormat'], 'frame');
   if (typeof frame.topic !== 'string') throw invalid('topic', 'must be a topic name');
   const acks =
     frame.acks === undefined ? undefined : JSON.stringify(frame.acks).replace(/^"|"$/g, '');
   const { op: _op, id: _id, topic: _topic, acks: _acks, ...body } = frame;
-  return { topic: frame.topic, acks, body, bodyBytes: JSON.stringify(body).length };
+  return { topic: frame.topic, acks, body, bodyBytes: frameBytes };
 }
 
 function parseFormats(frame: JsonObject): Formats {

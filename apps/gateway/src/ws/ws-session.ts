@@ -8,6 +8,7 @@ import { type Logger } from 'pino';
 import { type WebSocket } from 'ws';
 import { type TenantPrincipal } from '../auth/principal';
 import { isObject, type JsonObject } from '../http/input';
+import { nestsDeeperThan, tooDeep } from '../http/json-depth';
 import { problemOf, toBrokerError } from '../http/problem';
 import { parseWsProduce, parseWsSubscribe, type WsOperations } from './ws-operations';
 import { type WsSubscription } from './ws-subscriptions';
@@ -172,15 +173,23 @@ export class WsSession {
       this.close(WS_CLOSE.unsupportedData, 'frames are JSON text');
       return;
     }
+    const text = String(data);
     let frame: unknown;
     try {
-      frame = JSON.parse(String(data));
+      frame = JSON.parse(text);
     } catch {
       this.sendError(new BrokerError('INVALID_REQUEST', 'the frame is not valid JSON'));
       return;
     }
     if (!isObject(frame) || typeof frame.op !== 'string') {
       this.sendError(new BrokerError('INVALID_REQUEST', 'a frame is an object with an op'));
+      return;
+    }
+    // Checked before the id is echoed. A produce frame's records are checked one by one (the
+    // error names the record); the other fields are the frame's own.
+    const { records: _records, ...envelope } = frame;
+    if (nestsDeeperThan(envelope, LIMITS.jsonDepthMax)) {
+      this.sendError(tooDeep('the frame'));
       return;
     }
     if (this.operationsInFlight >= this.limits.wsOperationsInFlightMax) {
@@ -191,12 +200,12 @@ export class WsSession {
       return;
     }
     this.operationsInFlight += 1;
-    this.dispatch(frame)
+    this.dispatch(frame, Buffer.byteLength(text))
       .catch((error: unknown) => this.sendError(error, frame.id))
       .finally(() => (this.operationsInFlight -= 1));
   }
 
-  private async dispatch(frame: JsonObject): Promise<void> {
+  private async dispatch(frame: JsonObject, frameBytes: number): Promise<void> {
     const id = frame.id;
     switch (frame.op) {
       case 'subscribe': {
@@ -233,7 +242,7 @@ export class WsSession {
         return;
       }
       case 'produce': {
-        const offsets = await this.operations.produce(this.auth, parseWsProduce(frame));
+        const offsets = await this.operations.produce(this.auth, parseWsProduce(frame, frameBytes));
         this.send({ op: 'ack', id, offsets });
         return;
       }
