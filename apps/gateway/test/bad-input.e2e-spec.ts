@@ -324,6 +324,117 @@ const CASES: Case[] = [
     status: 400,
     code: 'INVALID_REQUEST',
   },
+  // names: 1-255 characters of well-formed Unicode, no control characters
+  ...[
+    ['NUL', 'a\u0000b'],
+    ['a line break', 'a\nb'],
+    ['a C1 control', 'a\u0085b'],
+    ['an unpaired surrogate', 'a\ud800b'],
+    ['256 characters', 'k'.repeat(256)],
+    ['nothing', ''],
+  ].flatMap(([what, name]): Case[] => [
+    {
+      name: `key name with ${what}`,
+      method: 'POST',
+      path: '/v1/admin/tenants/bad/keys',
+      who: 'operator',
+      body: { name },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `permission pattern with ${what}`,
+      method: 'POST',
+      path: '/v1/admin/tenants/bad/keys',
+      who: 'operator',
+      body: {
+        name: 'k',
+        permissions: [
+          { operation: 'read', resource: 'group', pattern: name, patternType: 'literal' },
+        ],
+      },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `header key with ${what}`,
+      ...produce({ records: [{ value: 1, headers: [{ key: name, value: 'v' }] }] }),
+      status: 400,
+      code: 'INVALID_RECORD',
+    },
+  ]),
+  ...[
+    ['NUL', '%00'],
+    ['a control character', 'g%01'],
+    ['DEL', 'g%7F'],
+    ['256 characters', 'g'.repeat(256)],
+  ].flatMap(([what, group]): Case[] => [
+    {
+      name: `join a group named with ${what}`,
+      method: 'POST',
+      path: `/v1/groups/${group}/members`,
+      who: 'tenant',
+      body: { topics: ['t'] },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `poll a group named with ${what}`,
+      method: 'GET',
+      path: `/v1/groups/${group}/members/m/records`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `describe a group named with ${what}`,
+      method: 'GET',
+      path: `/v1/groups/${group}`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `delete a group named with ${what}`,
+      method: 'DELETE',
+      path: `/v1/groups/${group}`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `reset offsets of a group named with ${what}`,
+      method: 'POST',
+      path: `/v1/groups/${group}/offsets`,
+      who: 'tenant',
+      body: { topic: 't', to: 'earliest' },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `stream events as a group named with ${what}`,
+      method: 'GET',
+      path: `/v1/topics/t/events?group=${group}`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+  ]),
+  {
+    name: 'static member instance id with NUL',
+    method: 'POST',
+    path: '/v1/groups/g/members',
+    who: 'tenant',
+    body: { topics: ['t'], instanceId: 'a\u0000' },
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'header key not a string',
+    ...produce({ records: [{ value: 1, headers: [{ key: 5, value: 'v' }] }] }),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
   // topics
   {
     name: 'topic name with a slash',
@@ -722,6 +833,23 @@ describe.each(TEST_DATABASE_KINDS)('bad input (%s)', (kind) => {
       value: Buffer.from(tooDeep).toString('base64'),
       valueFormat: 'binary',
     });
+  });
+
+  test('commit metadata may be any text but NUL, which the store cannot hold', async () => {
+    const joined = await t.api.post('/v1/groups/meta/members', {
+      token: key,
+      body: { topics: ['t'] },
+    });
+    expect(joined.status).toBe(201);
+    const commit = (metadata: string) =>
+      t.api.post(`/v1/groups/meta/members/${joined.body.memberId}/commit`, {
+        token: key,
+        body: { offsets: [{ topic: 't', partition: 0, offset: 0, metadata }] },
+      });
+    const refused = await commit('a\u0000b');
+    expect([refused.status, refused.body.code]).toEqual([400, 'INVALID_REQUEST']);
+    const accepted = await commit('any text: tabs\t, line\nbreaks, 日本');
+    expect(accepted.status).toBe(200);
   });
 
   test('a body over the limit is refused from its Content-Length before it is sent', async () => {

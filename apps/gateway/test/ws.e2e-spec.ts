@@ -254,6 +254,19 @@ describe('WebSocket /v1/ws', () => {
     expect([missing.id, missing.problem.code]).toEqual([8, 'UNKNOWN_TOPIC_OR_PARTITION']);
     client.send({ op: 'credit', id: 9, subscription: 'none', records: 1 });
     expect((await client.op('error')).id).toBe(9);
+    for (const [id, group] of [
+      [10, '\u0000'],
+      [11, 'tab\there'],
+      [12, 'g'.repeat(256)],
+      [13, ''],
+    ] as const) {
+      client.send({ op: 'subscribe', id, topic: 'live', group });
+      const badGroup = await client.op('error');
+      expect([badGroup.id, badGroup.problem.code]).toEqual([id, 'INVALID_REQUEST']);
+      expect(badGroup.problem.detail).toMatch(/^group id must be 1-255 characters/);
+    }
+    const groups = await t.api.get('/v1/groups', { token: key });
+    expect(JSON.stringify(groups.body)).not.toContain('tab\\there');
     client.socket.send('x'.repeat(2 * 1024 * 1024));
     expect((await client.closed).code).toBe(1009);
   });

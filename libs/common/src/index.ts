@@ -2,6 +2,7 @@ export { assert, AssertionError, unreachable } from './assert';
 export { type Clock, ManualClock, systemClock } from './clock';
 export { BrokerError, ERRORS, type ErrorCode, type ErrorSpec, isBrokerError } from './errors';
 export { LIMITS } from './limits';
+export { checkName, isValidName, nameRule } from './names';
 export {
   resolveTopicConfig,
   TOPIC_CONFIG_DEFAULTS,

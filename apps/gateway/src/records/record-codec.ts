@@ -2,7 +2,7 @@
 // JSON value, stored as its UTF-8 text), `string` (UTF-8) and `binary` (base64). Headers are
 // an object of string values or a list of {key, value} pairs (for repeated keys); they come
 // back as the list. Every problem names the record it is in.
-import { BrokerError, LIMITS } from '@tributary/common';
+import { BrokerError, isValidName, LIMITS, nameRule } from '@tributary/common';
 import { type DecodedRecord, type RecordHeader, type RecordInput } from '@tributary/protocol';
 import { isObject } from '../http/input';
 import { nestsDeeperThan, tooDeep } from '../http/json-depth';
@@ -75,6 +75,9 @@ function encodeHeaders(raw: unknown, index: number): RecordHeader[] {
   }
   return pairs.map(([key, value]) => {
     if (typeof key !== 'string') throw bad(index, 'header keys must be strings');
+    if (!isValidName(key, LIMITS.headerKeyLengthMax)) {
+      throw bad(index, `header key ${JSON.stringify(key)} ${nameRule(LIMITS.headerKeyLengthMax)}`);
+    }
     if (value !== null && typeof value !== 'string') {
       throw bad(index, `header ${JSON.stringify(key)} must have a string or null value`);
     }

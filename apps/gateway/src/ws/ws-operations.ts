@@ -3,6 +3,7 @@
 // rules and error codes as the HTTP routes.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, LIMITS } from '@tributary/common';
+import { checkGroupId } from '@tributary/metadata';
 import { type OffsetSpec } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
@@ -58,8 +59,9 @@ const SUBSCRIBE_FIELDS = [
 export function parseWsSubscribe(frame: JsonObject): WsSubscribe {
   onlyFields(frame, SUBSCRIBE_FIELDS, 'frame');
   if (typeof frame.topic !== 'string') throw invalid('topic', 'must be a topic name');
-  if (frame.group !== undefined && typeof frame.group !== 'string') {
-    throw invalid('group', 'must be a group id');
+  if (frame.group !== undefined) {
+    if (typeof frame.group !== 'string') throw invalid('group', 'must be a group id');
+    checkGroupId(frame.group);
   }
   if (frame.group !== undefined && frame.partitions !== undefined) {
     throw invalid('partitions', 'a group assigns the partitions; give one or the other');
