@@ -156,6 +156,7 @@ describe('what the HTTP parser refuses', () => {
   test('nothing was written by the bodies cut short', async () => {
     const topic = await t.api.get('/v1/topics/t', { token: key });
     expect(topic.body.partitions[0].highWatermark).toBe(0);
+    expect((await t.api.get('/v1/topics/x', { token: key })).status).toBe(404);
   });
 
   test('a request answered before its body was read, then cut short, keeps its one answer', async () => {
@@ -174,6 +175,36 @@ describe('what the HTTP parser refuses', () => {
     const responses = await exchange(t.node.port, good + bad, false);
     expect(responses.map((r) => r.status)).toEqual([200, 400]);
     expect(JSON.parse(responses[1]!.body).code).toBe('INVALID_REQUEST');
+  });
+
+  test('a client that half-closes once its request is sent still reads the answer', async () => {
+    const record = '{"records":[{"value":"half"}]}';
+    const produced = await exchange(
+      t.node.port,
+      json(key, '/v1/topics/t/records', `Content-Length: ${record.length}\r\n\r\n${record}`),
+      true,
+    );
+    expect(produced.map((r) => r.status)).toEqual([200]);
+    const topic = '{"name":"half"}';
+    const created = await exchange(
+      t.node.port,
+      json(key, '/v1/topics', `Content-Length: ${topic.length}\r\n\r\n${topic}`),
+      true,
+    );
+    expect(created.map((r) => r.status)).toEqual([201]);
+  });
+
+  test('bytes after a request that said Connection: close leave it its one answer', async () => {
+    const topic = '{"name":"closing"}';
+    const request = json(
+      key,
+      '/v1/topics',
+      `Connection: close\r\nContent-Length: ${topic.length}\r\n\r\n${topic}NOT A REQUEST\r\n\r\n`,
+    );
+    for (const halfClose of [false, true]) {
+      const responses = await exchange(t.node.port, request, halfClose);
+      expect(responses.map((r) => r.status)).toEqual([halfClose ? 409 : 201]);
+    }
   });
 
   test('an HTTP client sending oversized headers reads the 431 problem', async () => {

@@ -32,8 +32,8 @@ describe('client errors', () => {
     expect([problem?.code, problem?.status]).toEqual([expected, status]);
   });
 
-  test.each(['ECONNRESET', 'EPIPE', undefined])(
-    '%s is a connection gone: nothing to answer',
+  test.each(['ECONNRESET', 'EPIPE', 'HPE_CLOSED_CONNECTION', undefined])(
+    '%s: nothing to answer (the connection is gone, or the client said it was done)',
     (code) => {
       expect(clientProblem(Object.assign(new Error('gone'), { code }))).toBeUndefined();
     },

@@ -18,6 +18,11 @@ interface Exchange {
 
 /** Answers the server's client errors; call once the server's request listeners are in place. */
 export function answerClientErrors(server: Server, logger: Logger): void {
+  // A client may half-close once it has sent its request: node:http would then end the
+  // connection at once and drop the answer on its way (the request done, the client not told).
+  // Half-open, the answer in progress is written and the connection closed after it
+  // (node:http's own switch, read in its socketOnEnd; its typings omit it).
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // The last request of each connection, to tell whose bytes the parser refused.
   const last = new WeakMap<Socket, Exchange>();
   const answered = new WeakSet<Socket>();
@@ -27,6 +32,7 @@ export function answerClientErrors(server: Server, logger: Logger): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // The parser keeps refusing what still arrives after the first error: answered once.
     if (answered.has(socket)) return;
+    if (error.code === 'HPE_CLOSED_CONNECTION') return;
     const problem = clientProblem(error);
     if (problem === undefined || socket.destroyed || !socket.writable) {
       socket.destroy();
@@ -79,6 +85,9 @@ function requestIdOf(exchange: Exchange | undefined): string | undefined {
 export function clientProblem(error: NodeJS.ErrnoException): BrokerError | undefined {
   const code = error.code ?? '';
   switch (code) {
+    case 'HPE_CLOSED_CONNECTION':
+      // Bytes after a request that said Connection: close: its answer is the last one.
+      return undefined;
     case 'HPE_HEADER_OVERFLOW':
       return new BrokerError(
         'REQUEST_HEADER_FIELDS_TOO_LARGE',
