@@ -194,6 +194,16 @@ describe('what the HTTP parser refuses', () => {
     expect(created.map((r) => r.status)).toEqual([201]);
   });
 
+  test('a parked long-poll of a client that half-closes answers at once, and is read', async () => {
+    const hw = (await t.api.get('/v1/topics/t', { token: key })).body.partitions[0].highWatermark;
+    const poll =
+      `GET /v1/topics/t/partitions/0/records?offset=${hw}&maxWaitMs=30000 HTTP/1.1\r\n` +
+      `Host: x\r\nAuthorization: Bearer ${key}\r\n\r\n`;
+    const responses = await exchange(t.node.port, poll, true);
+    expect(responses.map((r) => [r.status, JSON.parse(r.body).records])).toEqual([[200, []]]);
+    // Parked until its 30 s, it would fail on this test's timeout: the end of input freed it.
+  }, 10_000);
+
   test('bytes after a request that said Connection: close leave it its one answer', async () => {
     const topic = '{"name":"closing"}';
     const request = json(
