@@ -1,6 +1,7 @@
 // Builds the gateway's Nest application over Express: our own request pipeline (request id,
-// bounds, metrics, auth, then bounded body parsing), the problem+json filter, and the OpenAPI
-// document served at /openapi.json with Swagger UI at /docs.
+// bounds, metrics, auth, then bounded body parsing), the problem+json filter (and problem+json
+// for what node:http's parser refuses), and the OpenAPI document served at /openapi.json with
+// Swagger UI at /docs.
 import { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -10,6 +11,7 @@ import { type Logger } from 'pino';
 import { Credentials } from './auth/credentials';
 import { type GatewayContext } from './gateway-context';
 import { GatewayModule } from './gateway.module';
+import { answerClientErrors } from './http/client-errors';
 import { ProblemFilter } from './http/problem.filter';
 import { LoadShedder } from './http/load-shedder';
 import { RequestTracker, requestPipeline } from './http/request-pipeline';
@@ -86,6 +88,7 @@ export async function createGateway(
       onFatal,
     }),
   );
+  answerClientErrors(app.getHttpServer(), ctx.logger);
   const groups = app.get(GroupMembersService);
   const streams = app.get(EventStreamsService);
   return {

@@ -1,5 +1,6 @@
 // Bad input is answered with the exact status and code, never 5xx, and writes nothing.
 import * as http from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { TEST_DATABASE_KINDS } from '@tributary/metadata';
 import { type TestNode, startTestNode } from './harness';
 
@@ -11,7 +12,7 @@ interface Case {
   path: string;
   who: Who;
   body?: unknown;
-  raw?: string;
+  raw?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
   status: number;
@@ -23,6 +24,14 @@ const produce = (body: unknown, query = ''): Pick<Case, 'method' | 'path' | 'who
   path: `/v1/topics/t/records${query}`,
   who: 'tenant',
   body,
+});
+/** JSON text of `inner` inside `levels` arrays (JSON.stringify itself fails on deep values). */
+const nested = (levels: number, inner = '1') => '['.repeat(levels) + inner + ']'.repeat(levels);
+/** A produce body as text, its one record's fields given as JSON text. */
+const produceText = (record: string, envelope = '') => `{${envelope}"records":[{${record}}]}`;
+const compressed = (encoding: string, raw: string | Buffer): Pick<Case, 'raw' | 'headers'> => ({
+  raw,
+  headers: { 'content-encoding': encoding },
 });
 const fetchAt = (query: string): Pick<Case, 'method' | 'path' | 'who'> => ({
   method: 'GET',
@@ -121,6 +130,143 @@ const CASES: Case[] = [
     status: 400,
     code: 'INVALID_REQUEST',
   },
+  // compressed bodies that are not what their Content-Encoding says
+  {
+    name: 'gzip body that is not gzip (general pipeline)',
+    method: 'POST',
+    path: '/v1/topics',
+    who: 'tenant',
+    ...compressed('gzip', '{"name":"z1"}'),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'gzip body that is not gzip (produce)',
+    ...produce(undefined),
+    ...compressed('gzip', produceText('"value":1')),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'gzip body cut short',
+    ...produce(undefined),
+    ...compressed('gzip', gzipSync(produceText('"value":1')).subarray(0, 20)),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'deflate body that is not deflate',
+    method: 'PATCH',
+    path: '/v1/topics/t',
+    who: 'tenant',
+    ...compressed('deflate', '{"partitions":2}'),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'br body that is not brotli',
+    method: 'POST',
+    path: '/v1/groups/g/members',
+    who: 'tenant',
+    ...compressed('br', Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0x00, 0x01])),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'valid deflate of bad JSON',
+    method: 'POST',
+    path: '/v1/topics',
+    who: 'tenant',
+    ...compressed('deflate', deflateSync('{"name":')),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  // JSON nested past LIMITS.jsonDepthMax (64 levels)
+  {
+    name: 'value nested 65 levels',
+    ...produce(undefined),
+    raw: produceText(`"value":${nested(65)}`),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'value nested 5000 levels',
+    ...produce(undefined),
+    raw: produceText(`"value":${nested(5000)}`),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'object value nested 100000 levels',
+    ...produce(undefined),
+    raw: produceText(`"value":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'json key nested 5000 levels',
+    ...produce(undefined),
+    raw: produceText(`"key":${nested(5000)},"value":1`, '"keyFormat":"json",'),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value, gzip (general pipeline)',
+    ...produce(undefined),
+    ...compressed('gzip', gzipSync(produceText(`"value":${nested(5000)}`))),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value, br (general pipeline)',
+    ...produce(undefined),
+    ...compressed('br', brotliCompressSync(produceText(`"value":${nested(5000)}`))),
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value in NDJSON',
+    ...produce(undefined),
+    raw: `{"value":1}\n{"value":${nested(5000)}}\n`,
+    contentType: 'application/x-ndjson',
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep value with an Idempotency-Key',
+    ...produce(undefined),
+    raw: produceText(`"value":${nested(5000)}`),
+    headers: { 'idempotency-key': 'deep-1' },
+    status: 400,
+    code: 'INVALID_RECORD',
+  },
+  {
+    name: 'deep configs',
+    method: 'POST',
+    path: '/v1/topics',
+    who: 'tenant',
+    raw: `{"name":"deep","configs":${nested(5000)}}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'deep commit offsets',
+    method: 'POST',
+    path: '/v1/groups/g/members/m/commit',
+    who: 'tenant',
+    raw: `{"offsets":[{"topic":"t","partition":0,"offset":0,"metadata":${nested(5000, '"x"')}}]}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'deep permissions',
+    method: 'POST',
+    path: '/v1/admin/tenants/bad/keys',
+    who: 'operator',
+    raw: `{"name":"k","permissions":${nested(5000)}}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
   // tenants and keys
   {
     name: 'tenant name with capitals',
@@ -177,6 +323,117 @@ const CASES: Case[] = [
     },
     status: 400,
     code: 'INVALID_REQUEST',
+  },
+  // names: 1-255 characters of well-formed Unicode, no control characters
+  ...[
+    ['NUL', 'a\u0000b'],
+    ['a line break', 'a\nb'],
+    ['a C1 control', 'a\u0085b'],
+    ['an unpaired surrogate', 'a\ud800b'],
+    ['256 characters', 'k'.repeat(256)],
+    ['nothing', ''],
+  ].flatMap(([what, name]): Case[] => [
+    {
+      name: `key name with ${what}`,
+      method: 'POST',
+      path: '/v1/admin/tenants/bad/keys',
+      who: 'operator',
+      body: { name },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `permission pattern with ${what}`,
+      method: 'POST',
+      path: '/v1/admin/tenants/bad/keys',
+      who: 'operator',
+      body: {
+        name: 'k',
+        permissions: [
+          { operation: 'read', resource: 'group', pattern: name, patternType: 'literal' },
+        ],
+      },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `header key with ${what}`,
+      ...produce({ records: [{ value: 1, headers: [{ key: name, value: 'v' }] }] }),
+      status: 400,
+      code: 'INVALID_RECORD',
+    },
+  ]),
+  ...[
+    ['NUL', '%00'],
+    ['a control character', 'g%01'],
+    ['DEL', 'g%7F'],
+    ['256 characters', 'g'.repeat(256)],
+  ].flatMap(([what, group]): Case[] => [
+    {
+      name: `join a group named with ${what}`,
+      method: 'POST',
+      path: `/v1/groups/${group}/members`,
+      who: 'tenant',
+      body: { topics: ['t'] },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `poll a group named with ${what}`,
+      method: 'GET',
+      path: `/v1/groups/${group}/members/m/records`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `describe a group named with ${what}`,
+      method: 'GET',
+      path: `/v1/groups/${group}`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `delete a group named with ${what}`,
+      method: 'DELETE',
+      path: `/v1/groups/${group}`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `reset offsets of a group named with ${what}`,
+      method: 'POST',
+      path: `/v1/groups/${group}/offsets`,
+      who: 'tenant',
+      body: { topic: 't', to: 'earliest' },
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+    {
+      name: `stream events as a group named with ${what}`,
+      method: 'GET',
+      path: `/v1/topics/t/events?group=${group}`,
+      who: 'tenant',
+      status: 400,
+      code: 'INVALID_REQUEST',
+    },
+  ]),
+  {
+    name: 'static member instance id with NUL',
+    method: 'POST',
+    path: '/v1/groups/g/members',
+    who: 'tenant',
+    body: { topics: ['t'], instanceId: 'a\u0000' },
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'header key not a string',
+    ...produce({ records: [{ value: 1, headers: [{ key: 5, value: 'v' }] }] }),
+    status: 400,
+    code: 'INVALID_RECORD',
   },
   // topics
   {
@@ -538,6 +795,61 @@ describe.each(TEST_DATABASE_KINDS)('bad input (%s)', (kind) => {
     expect(topic.body.partitions.map((p: { highWatermark: number }) => p.highWatermark)).toEqual([
       0, 0,
     ]);
+  });
+
+  test('JSON nested to the limit is accepted; a deeper stored value is fetched as base64', async () => {
+    const created = await t.api.post('/v1/topics', { token: key, body: { name: 'nesting' } });
+    expect(created.status).toBe(201);
+    const atLimit = nested(64);
+    const tooDeep = nested(5000);
+    const json = await t.api.post('/v1/topics/nesting/records', {
+      token: key,
+      raw: produceText(`"key":${atLimit},"value":${atLimit}`, '"keyFormat":"json",'),
+    });
+    expect(json.status).toBe(200);
+    // As a string it is stored as is; shown as JSON it would overflow the answer's encoder.
+    const text = await t.api.post('/v1/topics/nesting/records', {
+      token: key,
+      body: { valueFormat: 'string', records: [{ value: tooDeep }] },
+    });
+    expect(text.status).toBe(200);
+    for (const method of ['GET', 'HEAD']) {
+      const fetched = await t.api.call(method, '/v1/topics/nesting/partitions/0/records?offset=0', {
+        token: key,
+      });
+      expect(fetched.status).toBe(200);
+    }
+    const fetched = await t.api.get(
+      '/v1/topics/nesting/partitions/0/records?offset=0&keyFormat=json',
+      {
+        token: key,
+      },
+    );
+    expect(fetched.body.records[0]).toMatchObject({
+      key: JSON.parse(atLimit),
+      value: JSON.parse(atLimit),
+    });
+    expect(fetched.body.records[1]).toMatchObject({
+      value: Buffer.from(tooDeep).toString('base64'),
+      valueFormat: 'binary',
+    });
+  });
+
+  test('commit metadata may be any text but NUL, which the store cannot hold', async () => {
+    const joined = await t.api.post('/v1/groups/meta/members', {
+      token: key,
+      body: { topics: ['t'] },
+    });
+    expect(joined.status).toBe(201);
+    const commit = (metadata: string) =>
+      t.api.post(`/v1/groups/meta/members/${joined.body.memberId}/commit`, {
+        token: key,
+        body: { offsets: [{ topic: 't', partition: 0, offset: 0, metadata }] },
+      });
+    const refused = await commit('a\u0000b');
+    expect([refused.status, refused.body.code]).toEqual([400, 'INVALID_REQUEST']);
+    const accepted = await commit('any text: tabs\t, line\nbreaks, 日本');
+    expect(accepted.status).toBe(200);
   });
 
   test('a body over the limit is refused from its Content-Length before it is sent', async () => {

@@ -15,6 +15,9 @@ interface Case {
 }
 
 const good = JSON.stringify({ records: [{ key: 'k', value: { n: 1 } }] });
+/** A produce body whose one value is `levels` arrays deep (as text: JSON.stringify would fail). */
+const deep = (levels: number) =>
+  `{"records":[{"value":${'['.repeat(levels)}1${']'.repeat(levels)}}]}`;
 
 const PRODUCE: Case[] = [
   { name: 'a record', who: 'tenant', path: '/v1/topics/t/records', body: good },
@@ -40,6 +43,14 @@ const PRODUCE: Case[] = [
   },
   { name: 'no credential', who: 'nobody', path: '/v1/topics/t/records', body: good },
   { name: 'operator token', who: 'operator', path: '/v1/topics/t/records', body: good },
+  { name: 'a value nested 64 levels', who: 'tenant', path: '/v1/topics/t/records', body: deep(64) },
+  { name: 'a value nested 65 levels', who: 'tenant', path: '/v1/topics/t/records', body: deep(65) },
+  {
+    name: 'a value nested 5000 levels',
+    who: 'tenant',
+    path: '/v1/topics/t/records',
+    body: deep(5000),
+  },
   {
     name: 'a record with a partition past the last',
     who: 'tenant',

@@ -48,6 +48,13 @@ class Client {
     );
   }
 
+  /** The next `count` frames that match, in order of arrival. */
+  async take(count: number, match: (f: Frame) => boolean): Promise<Frame[]> {
+    const out: Frame[] = [];
+    while (out.length < count) out.push(await this.next(match));
+    return out;
+  }
+
   /** Records pushed on a subscription until `count` have arrived. */
   async records(subscription: string, count: number): Promise<any[]> {
     const out: any[] = [];
@@ -254,8 +261,102 @@ describe('WebSocket /v1/ws', () => {
     expect([missing.id, missing.problem.code]).toEqual([8, 'UNKNOWN_TOPIC_OR_PARTITION']);
     client.send({ op: 'credit', id: 9, subscription: 'none', records: 1 });
     expect((await client.op('error')).id).toBe(9);
+    for (const [id, group] of [
+      [10, '\u0000'],
+      [11, 'tab\there'],
+      [12, 'g'.repeat(256)],
+      [13, ''],
+    ] as const) {
+      client.send({ op: 'subscribe', id, topic: 'live', group });
+      const badGroup = await client.op('error');
+      expect([badGroup.id, badGroup.problem.code]).toEqual([id, 'INVALID_REQUEST']);
+      expect(badGroup.problem.detail).toMatch(/^group id must be 1-255 characters/);
+    }
+    const groups = await t.api.get('/v1/groups', { token: key });
+    expect(JSON.stringify(groups.body)).not.toContain('tab\\there');
     client.socket.send('x'.repeat(2 * 1024 * 1024));
     expect((await client.closed).code).toBe(1009);
+  });
+
+  test('JSON nested past the limit gets an error frame, and the connection goes on', async () => {
+    const client = await connect();
+    const deep = '['.repeat(5000) + '1' + ']'.repeat(5000);
+    client.socket.send(`{"op":"produce","id":"d1","topic":"live","records":[{"value":${deep}}]}`);
+    const record = await client.op('error');
+    expect([record.id, record.problem.code]).toEqual(['d1', 'INVALID_RECORD']);
+    expect(record.problem.detail).toContain('records[0]: value');
+    // The id is echoed in answers, so a deep one is refused before anything echoes it.
+    client.socket.send(`{"op":"produce","id":${deep},"topic":"live","records":[{"value":1}]}`);
+    const frame = await client.op('error');
+    expect([frame.id, frame.problem.code]).toEqual([undefined, 'INVALID_REQUEST']);
+    client.socket.send(`{"op":"subscribe","id":"d2","topic":"live","from":${deep}}`);
+    expect((await client.op('error')).problem.code).toBe('INVALID_REQUEST');
+    client.send({ op: 'produce', id: 'after', topic: 'live', records: [{ value: [[1]] }] });
+    expect((await client.op('ack')).id).toBe('after');
+    client.close();
+  });
+
+  /** The server's side of the connection opened last. */
+  const newestSession = () => [...t.node.gateway.app.get(WsGateway).sessions].at(-1)!;
+  const answerTo = (ops: string[]) => (f: Frame) => ops.includes(f.op) && f.id !== undefined;
+
+  test('1,000 subscribe frames back to back open no more than 64 subscriptions; the rest get errors', async () => {
+    const client = await connect();
+    const session = newestSession();
+    const subscribe = (id: number) => client.send({ op: 'subscribe', id, topic: 'live' });
+    // 63 open first, so that every subscribe of the burst could pass a check made before its
+    // first await: only one more may open.
+    for (let id = 0; id < 63; id++) subscribe(id);
+    const first = await client.take(63, answerTo(['subscribed', 'error']));
+    expect(first.filter((a) => a.op === 'subscribed')).toHaveLength(63);
+    for (let id = 63; id < 1_063; id++) subscribe(id);
+    const burst = await client.take(1_000, answerTo(['subscribed', 'error']));
+    expect(new Set(burst.map((a) => a.id)).size).toBe(1_000);
+    expect(burst.filter((a) => a.op === 'subscribed')).toHaveLength(1);
+    expect(session.subscriptions.size).toBe(64);
+    const refused = burst.filter((a) => a.op === 'error').map((a) => a.problem.code);
+    expect(refused).toHaveLength(999);
+    // Past the cap, or past the operations in flight (BACKPRESSURE, retriable).
+    expect(refused).toContain('INVALID_REQUEST');
+    expect(refused.filter((code) => code !== 'INVALID_REQUEST' && code !== 'BACKPRESSURE')).toEqual(
+      [],
+    );
+    client.send({ op: 'unsubscribe', id: 'u', subscription: 's1' });
+    await client.op('unsubscribed');
+    subscribe(2_000);
+    expect((await client.next(answerTo(['subscribed', 'error']))).op).toBe('subscribed');
+    client.close();
+  });
+
+  test('1,000 produce frames back to back: at most 64 in flight, each acked or refused, nothing lost', async () => {
+    expect((await t.api.post('/v1/topics', { token: key, body: { name: 'burst' } })).status).toBe(
+      201,
+    );
+    const client = await connect();
+    const session = newestSession();
+    for (let id = 0; id < 1_000; id++) {
+      client.send({ op: 'produce', id, topic: 'burst', records: [{ value: id }] });
+    }
+    const answers = await client.take(1_000, answerTo(['ack', 'error']));
+    expect(session.operationsInFlightPeak).toBeLessThanOrEqual(64);
+    const acked = answers.filter((a) => a.op === 'ack').map((a) => a.id as number);
+    const refused = answers.filter((a) => a.op === 'error');
+    expect(acked.length + refused.length).toBe(1_000);
+    expect(new Set(refused.map((a) => a.problem.code))).toEqual(
+      new Set(refused.length === 0 ? [] : ['BACKPRESSURE']),
+    );
+    const fetched = await t.api.get(
+      '/v1/topics/burst/partitions/0/records?offset=0&maxRecords=2000',
+      {
+        token: key,
+      },
+    );
+    expect(
+      fetched.body.records
+        .map((r: { value: number }) => r.value)
+        .sort((a: number, b: number) => a - b),
+    ).toEqual([...acked].sort((a, b) => a - b));
+    client.close();
   });
 
   test('a consumer that does not read is paused, then closed with 1013; the server buffer stays bounded', async () => {

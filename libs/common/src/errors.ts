@@ -57,6 +57,12 @@ export const ERRORS = {
     retriable: false,
     title: 'Idempotency key reused with another request',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    kafkaCode: 7,
+    retriable: true,
+    title: 'Request not received in time',
+  },
   REQUEST_TOO_LARGE: { status: 413, kafkaCode: -1, retriable: false, title: 'Request too large' },
   MESSAGE_TOO_LARGE: { status: 413, kafkaCode: 10, retriable: false, title: 'Message too large' },
   RECORD_LIST_TOO_LARGE: {
@@ -78,6 +84,12 @@ export const ERRORS = {
     title: 'Offset out of range',
   },
   QUOTA_EXCEEDED: { status: 429, kafkaCode: 89, retriable: true, title: 'Quota exceeded' },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: {
+    status: 431,
+    kafkaCode: -1,
+    retriable: false,
+    title: 'Request header fields too large',
+  },
   CORRUPT_RECORD: { status: 500, kafkaCode: 2, retriable: false, title: 'Corrupt record' },
   INTERNAL: { status: 500, kafkaCode: -1, retriable: false, title: 'Internal error' },
   NOT_ENOUGH_REPLICAS: {

@@ -9,6 +9,7 @@ export {
   unavailable,
 } from './errors';
 export { LIMITS } from './limits';
+export { checkName, isValidName, nameRule } from './names';
 export {
   resolveTopicConfig,
   TOPIC_CONFIG_DEFAULTS,

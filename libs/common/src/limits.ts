@@ -11,6 +11,14 @@ export const LIMITS = {
   decompressedBatchBytesMax: 64 * 1024 * 1024,
   /** Header count of one record. */
   headersPerRecordMax: 1_000,
+  /** Length of a record header's key, in characters. */
+  headerKeyLengthMax: 255,
+  /**
+   * Levels of arrays and objects a JSON record key or value may nest, and any other JSON body
+   * or WebSocket frame (the same default as .NET's System.Text.Json). Deeper JSON is refused
+   * with 400, before anything recurses over it (JSON.stringify fails near 5,000 levels).
+   */
+  jsonDepthMax: 64,
   /** Bytes of appends queued but not yet written, per partition log. */
   pendingAppendBytesMax: 64 * 1024 * 1024,
   /**

@@ -100,6 +100,22 @@ describe.each(TEST_DATABASE_KINDS)('ApiKeyRepository on %s', (kind) => {
     await expect(
       t.store.apiKeys.create({ tenantId: tenant.id, name: '', secretHash: secretHash() }),
     ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    // NUL cannot be stored at all; the other controls and unpaired surrogates follow the name rule.
+    for (const name of ['a\u0000b', 'a\nb', '\ud800', 'x'.repeat(256)]) {
+      await expect(
+        t.store.apiKeys.create({ tenantId: tenant.id, name, secretHash: secretHash() }),
+      ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    await expect(
+      t.store.apiKeys.create({
+        tenantId: tenant.id,
+        name: 'k',
+        secretHash: secretHash(),
+        permissions: [
+          { operation: 'read', resource: 'group', pattern: 'g\u0000', patternType: 'prefixed' },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     for (const tenantId of [randomUUID(), 'nope']) {
       await expect(
         t.store.apiKeys.create({ tenantId, name: 'x', secretHash: secretHash() }),

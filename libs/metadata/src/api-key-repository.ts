@@ -2,15 +2,14 @@
 // at creation. Revoking keeps the row (for the audit trail) and takes effect at once, because
 // authentication reads the cache this repository writes through to.
 import { createHash } from 'node:crypto';
-import { assert, BrokerError, type Clock, systemClock } from '@tributary/common';
+import { assert, type Clock, systemClock } from '@tributary/common';
 import { type PrismaClient } from './generated/prisma/client';
 import { type MetadataCache } from './metadata-cache';
-import { METADATA_LIMITS } from './metadata-limits';
 import { isForeignKeyViolation } from './prisma-errors';
 import { toApiKey } from './rows';
 import { unknownTenant } from './tenant-repository';
 import { type ApiKey, type ApiKeyPermission } from './types';
-import { checkPermissions, isUuid } from './validation';
+import { checkApiKeyName, checkPermissions, isUuid } from './validation';
 
 export interface CreateApiKeyInput {
   tenantId: string;
@@ -37,12 +36,7 @@ export class ApiKeyRepository {
 
   async create(input: CreateApiKeyInput): Promise<ApiKey> {
     assert(SHA256_HEX.test(input.secretHash), 'secretHash must be lowercase sha256 hex');
-    if (input.name.length === 0 || input.name.length > METADATA_LIMITS.apiKeyNameLengthMax) {
-      throw new BrokerError(
-        'INVALID_REQUEST',
-        `key name must be 1-${METADATA_LIMITS.apiKeyNameLengthMax} characters`,
-      );
-    }
+    checkApiKeyName(input.name);
     const permissions = checkPermissions(input.permissions ?? []);
     if (!isUuid(input.tenantId)) throw unknownTenant(input.tenantId);
     try {

@@ -122,9 +122,16 @@ describe.each(TEST_DATABASE_KINDS)('GroupOffsetRepository on %s', (kind) => {
     await expect(
       t.store.groupOffsets.commit(tenant.id, 'x'.repeat(256), [ok]),
     ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
-    await expect(
-      t.store.groupOffsets.commit(tenant.id, group(), [{ ...ok, metadata: 'm'.repeat(4097) }]),
-    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    for (const groupId of ['\u0000', 'g\u0001', 'g\u009f', 'g\udfff']) {
+      await expect(t.store.groupOffsets.commit(tenant.id, groupId, [ok])).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+      });
+    }
+    for (const metadata of ['m'.repeat(4097), 'a\u0000b']) {
+      await expect(
+        t.store.groupOffsets.commit(tenant.id, group(), [{ ...ok, metadata }]),
+      ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    }
     for (const offset of [-1, 1.5, 2 ** 53]) {
       await expect(
         t.store.groupOffsets.commit(tenant.id, group(), [{ ...ok, offset }]),

@@ -113,6 +113,10 @@ function checkCommit(o: OffsetCommit): void {
       `offset metadata is longer than ${METADATA_LIMITS.offsetMetadataLengthMax} characters`,
     );
   }
+  // Free text, as in Kafka, but a text column cannot hold NUL.
+  if (o.metadata?.includes('\u0000') === true) {
+    throw new BrokerError('INVALID_REQUEST', 'offset metadata must not contain U+0000 (NUL)');
+  }
 }
 
 function unknownPartition(o: OffsetCommit): BrokerError {

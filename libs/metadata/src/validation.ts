@@ -1,6 +1,6 @@
 // Checks of caller-supplied values, each failing with the catalogue code the API answers with.
 // The gateway validates its DTOs too; these keep the database's contents valid whoever calls.
-import { BrokerError } from '@tributary/common';
+import { BrokerError, checkName } from '@tributary/common';
 import { METADATA_LIMITS } from './metadata-limits';
 import {
   type ApiKeyPermission,
@@ -87,16 +87,10 @@ export function checkPermissions(permissions: unknown): ApiKeyPermission[] {
     oneOf(operation, OPERATIONS, `${where}.operation`);
     oneOf(resource, RESOURCES, `${where}.resource`);
     oneOf(patternType, PATTERN_TYPES, `${where}.patternType`);
-    if (
-      typeof pattern !== 'string' ||
-      pattern.length === 0 ||
-      pattern.length > METADATA_LIMITS.permissionPatternLengthMax
-    ) {
-      throw new BrokerError(
-        'INVALID_REQUEST',
-        `${where}.pattern must be a string of 1-${METADATA_LIMITS.permissionPatternLengthMax} characters`,
-      );
+    if (typeof pattern !== 'string') {
+      throw new BrokerError('INVALID_REQUEST', `${where}.pattern must be a string`);
     }
+    checkName(pattern, `${where}.pattern`, METADATA_LIMITS.permissionPatternLengthMax);
     return { operation, resource, pattern, patternType } as ApiKeyPermission;
   });
 }
@@ -126,13 +120,13 @@ export function checkTopicConfigs(configs: unknown): Record<string, string> {
   return { ...(configs as TopicConfigs) };
 }
 
+/** Group ids follow the name rule (libs/common names.ts), as the group_id column needs. */
 export function checkGroupId(groupId: string): void {
-  if (groupId.length === 0 || groupId.length > METADATA_LIMITS.groupIdLengthMax) {
-    throw new BrokerError(
-      'INVALID_REQUEST',
-      `group id must be 1-${METADATA_LIMITS.groupIdLengthMax} characters`,
-    );
-  }
+  checkName(groupId, 'group id', METADATA_LIMITS.groupIdLengthMax);
+}
+
+export function checkApiKeyName(name: string): void {
+  checkName(name, 'key name', METADATA_LIMITS.apiKeyNameLengthMax);
 }
 
 /** The UTF-8 length of a value's JSON text (bounded values only are stored). */

@@ -54,14 +54,22 @@ export class PermissionDto {
   operation!: string;
   @ApiProperty({ enum: ['topic', 'group'] })
   resource!: string;
-  @ApiProperty({ example: 'orders', description: '"*" with literal matches every name' })
+  @ApiProperty({
+    example: 'orders',
+    maxLength: 255,
+    description: '"*" with literal matches every name. 1-255 characters, no control characters',
+  })
   pattern!: string;
   @ApiProperty({ enum: ['literal', 'prefixed'] })
   patternType!: string;
 }
 
 export class CreateKeyDto {
-  @ApiProperty({ example: 'billing-service' })
+  @ApiProperty({
+    example: 'billing-service',
+    maxLength: 255,
+    description: '1-255 characters, no control characters',
+  })
   name!: string;
   @ApiPropertyOptional({
     type: [PermissionDto],

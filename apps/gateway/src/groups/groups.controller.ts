@@ -4,8 +4,10 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { METADATA_LIMITS } from '@tributary/metadata';
 import { type Response } from 'express';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { invalid, objectBody, onlyFields, parseSafeInteger } from '../http/input';
@@ -47,6 +49,10 @@ export class GroupsController {
   ) {}
 
   @Post(':group/members')
+  @ApiParam({
+    name: 'group',
+    description: `The group id: 1-${METADATA_LIMITS.groupIdLengthMax} characters of well-formed Unicode, no control characters`,
+  })
   @ApiBody({ type: JoinGroupDto })
   @ApiCreatedResponse({ type: JoinGroupResponseDto })
   @ApiTenant(

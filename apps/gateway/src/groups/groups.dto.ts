@@ -26,6 +26,7 @@ export class JoinGroupDto {
   })
   autoCommit?: boolean;
   @ApiPropertyOptional({
+    pattern: '^[A-Za-z0-9_.-]{1,255}$',
     description:
       'Static membership: a member joining again with the same instanceId within its session timeout keeps its partitions',
   })

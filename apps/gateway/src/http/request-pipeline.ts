@@ -10,6 +10,7 @@ import { type Logger } from 'pino';
 import { type Credentials } from '../auth/credentials';
 import { type AuthenticatedRequest } from '../auth/principal';
 import { type GatewayMetrics } from '../ops/gateway-metrics';
+import { nestsDeeperThan, tooDeep } from './json-depth';
 import { type LoadShedder } from './load-shedder';
 import { closeAfterAnswer } from './plain-body';
 import { handleError } from './problem.filter';
@@ -146,12 +147,17 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
     const limit = produce ? LIMITS.produceBodyBytesMax : LIMITS.requestBodyBytesMax;
     if (Number(req.headers['content-length'] ?? 0) > limit) {
       closeAfterAnswer(req, res);
-      fail(tooLarge({ type: 'entity.too.large' }, produce), req, res);
+      fail(bodyError({ type: 'entity.too.large' }, req, produce), req, res);
       return;
     }
     const limitBody = (error?: unknown) => {
       if (error !== undefined && error !== null) {
-        fail(tooLarge(error, produce), req, res);
+        fail(bodyError(error, req, produce), req, res);
+        return;
+      }
+      // Produce bodies are checked record by record, so that the error names the record.
+      if (!produce && nestsDeeperThan(req.body, LIMITS.jsonDepthMax)) {
+        fail(tooDeep('the body'), req, res);
         return;
       }
       next();
@@ -184,11 +190,25 @@ export function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Produce bodies over the limit are a record list too large (Kafka's name for it). */
-function tooLarge(error: unknown, produce: boolean): unknown {
-  if (produce && (error as { type?: string }).type === 'entity.too.large') {
-    return produceBodyTooLarge();
+/**
+ * What a body parser's failure means to the client. Produce bodies over the limit are a record
+ * list too large (Kafka's name for it). A failure without a parser `type` on a compressed body
+ * comes from zlib (not gzip/deflate/br data, or cut short): the body is bad, not the server.
+ */
+function bodyError(error: unknown, req: IncomingMessage, produce: boolean): unknown {
+  const type = (error as { type?: unknown }).type;
+  if (type === undefined) {
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      return new BrokerError(
+        'INVALID_REQUEST',
+        `the body is not valid ${encoding} data (${(error as Error).message}); ` +
+          'send it compressed as its Content-Encoding says, or without Content-Encoding',
+        { cause: error },
+      );
+    }
   }
+  if (produce && type === 'entity.too.large') return produceBodyTooLarge();
   return error;
 }
 

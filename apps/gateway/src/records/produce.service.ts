@@ -65,21 +65,24 @@ export class ProduceService {
   async produce(auth: TenantPrincipal, input: ProduceInput): Promise<ProduceAnswer> {
     const topic = findTopic(this.ctx.metadata.cache, auth, input.topic, 'write');
     const acks = parseAcks(input.acks);
+    // Checked before the Idempotency-Key is: its hash serializes the body, so the body must be
+    // one this service accepts (no deeper than LIMITS.jsonDepthMax) before it is hashed.
+    const records = this.parseRecords(input);
     const producer =
       input.idempotencyKey === undefined
         ? undefined
         : keyedProducer(auth.tenant.id, topic.id, input.idempotencyKey, input);
-    return this.write(auth, topic, acks, input, producer);
+    return this.write(auth, topic, acks, records, input, producer);
   }
 
   private async write(
     auth: TenantPrincipal,
     topic: Topic,
     acks: Acks,
+    records: ProduceRecord[],
     input: ProduceInput,
     producer: KeyedProducer | undefined,
   ): Promise<ProduceAnswer> {
-    const records = this.parseRecords(input);
     const partitions = this.partitioner.assign(
       topic.id,
       topic.partitionCount,

@@ -2,9 +2,10 @@
 // JSON value, stored as its UTF-8 text), `string` (UTF-8) and `binary` (base64). Headers are
 // an object of string values or a list of {key, value} pairs (for repeated keys); they come
 // back as the list. Every problem names the record it is in.
-import { BrokerError, LIMITS } from '@tributary/common';
+import { BrokerError, isValidName, LIMITS, nameRule } from '@tributary/common';
 import { type DecodedRecord, type RecordHeader, type RecordInput } from '@tributary/protocol';
 import { isObject } from '../http/input';
+import { nestsDeeperThan, tooDeep } from '../http/json-depth';
 
 export const FORMATS = ['json', 'string', 'binary'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -34,6 +35,9 @@ function encodeField(
   if (value === null || value === undefined) return null;
   switch (format) {
     case 'json':
+      if (nestsDeeperThan(value, LIMITS.jsonDepthMax)) {
+        throw tooDeep(`records[${index}]: ${field}`, 'INVALID_RECORD');
+      }
       return JSON.stringify(value);
     case 'string':
       if (typeof value !== 'string')
@@ -71,6 +75,9 @@ function encodeHeaders(raw: unknown, index: number): RecordHeader[] {
   }
   return pairs.map(([key, value]) => {
     if (typeof key !== 'string') throw bad(index, 'header keys must be strings');
+    if (!isValidName(key, LIMITS.headerKeyLengthMax)) {
+      throw bad(index, `header key ${JSON.stringify(key)} ${nameRule(LIMITS.headerKeyLengthMax)}`);
+    }
     if (value !== null && typeof value !== 'string') {
       throw bad(index, `header ${JSON.stringify(key)} must have a string or null value`);
     }
@@ -141,14 +148,28 @@ function decodeField(bytes: Buffer, format: Format): { value: unknown; fellBack:
       return { value: bytes.toString('utf8'), fellBack: false };
     case 'json':
       try {
-        return { value: JSON.parse(bytes.toString('utf8')), fellBack: false };
+        const value: unknown = JSON.parse(bytes.toString('utf8'));
+        if (!tooDeepToShow(value, bytes.length)) return { value, fellBack: false };
       } catch {
-        return { value: bytes.toString('base64'), fellBack: true };
+        // not JSON: shown as base64 below
       }
+      return { value: bytes.toString('base64'), fellBack: true };
   }
 }
 
-/** A stored record as JSON; a json field that is not JSON comes back as base64, flagged. */
+/**
+ * A stored value nested deeper than produce accepts (written as a string, in binary, or by
+ * another client) is not shown as JSON: the answer's own JSON.stringify would overflow. Such a
+ * value takes two bytes per level, so short ones are not walked.
+ */
+function tooDeepToShow(value: unknown, byteLength: number): boolean {
+  return byteLength > 2 * LIMITS.jsonDepthMax && nestsDeeperThan(value, LIMITS.jsonDepthMax);
+}
+
+/**
+ * A stored record as JSON; a json field that is not JSON (or nests deeper than
+ * LIMITS.jsonDepthMax) comes back as base64, flagged.
+ */
 export function toRecordJson(
   record: DecodedRecord,
   partition: number,

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LIMITS } from '@tributary/common';
 
 export class HeaderDto {
   @ApiProperty() key!: string;
@@ -6,12 +7,18 @@ export class HeaderDto {
 }
 
 export class ProduceRecordDto {
-  @ApiPropertyOptional({ description: 'In keyFormat; absent or null: no key', example: 'user-42' })
+  @ApiPropertyOptional({
+    description: `In keyFormat; absent or null: no key. As json, at most ${LIMITS.jsonDepthMax} levels of arrays and objects`,
+    example: 'user-42',
+  })
   key?: unknown;
-  @ApiProperty({ description: 'In valueFormat; null is a tombstone', example: { amount: 42 } })
+  @ApiProperty({
+    description: `In valueFormat; null is a tombstone. As json, at most ${LIMITS.jsonDepthMax} levels of arrays and objects`,
+    example: { amount: 42 },
+  })
   value!: unknown;
   @ApiPropertyOptional({
-    description: 'An object of string values, or a list of {key, value} for repeated keys',
+    description: `An object of string values, or a list of {key, value} for repeated keys. Keys: 1-${LIMITS.headerKeyLengthMax} characters, no control characters`,
     example: { trace: 'abc' },
   })
   headers?: unknown;

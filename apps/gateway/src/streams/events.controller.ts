@@ -7,6 +7,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import { checkGroupId } from '@tributary/metadata';
 import { type Request, type Response } from 'express';
 import {
   Auth,
@@ -108,6 +109,7 @@ export function parseStreamQuery(
   lastEventId: string | undefined,
 ): StreamParams {
   const group = queryString(query, 'group');
+  if (group !== undefined) checkGroupId(group);
   const from = parseFrom(queryString(query, 'from'));
   if (group !== undefined && typeof from !== 'string') {
     throw invalid('from', 'with a group, must be earliest or latest (its autoOffsetReset)');

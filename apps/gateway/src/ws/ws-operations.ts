@@ -3,6 +3,7 @@
 // rules and error codes as the HTTP routes.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, LIMITS } from '@tributary/common';
+import { checkGroupId } from '@tributary/metadata';
 import { only, type OffsetSpec } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
@@ -58,8 +59,9 @@ const SUBSCRIBE_FIELDS = [
 export function parseWsSubscribe(frame: JsonObject): WsSubscribe {
   onlyFields(frame, SUBSCRIBE_FIELDS, 'frame');
   if (typeof frame.topic !== 'string') throw invalid('topic', 'must be a topic name');
-  if (frame.group !== undefined && typeof frame.group !== 'string') {
-    throw invalid('group', 'must be a group id');
+  if (frame.group !== undefined) {
+    if (typeof frame.group !== 'string') throw invalid('group', 'must be a group id');
+    checkGroupId(frame.group);
   }
   if (frame.group !== undefined && frame.partitions !== undefined) {
     throw invalid('partitions', 'a group assigns the partitions; give one or the other');
@@ -105,13 +107,14 @@ export function parseWsSubscribe(frame: JsonObject): WsSubscribe {
   };
 }
 
-export function parseWsProduce(frame: JsonObject): WsProduce {
+/** `frameBytes`: the frame's size as received, charged to the produce quota. */
+export function parseWsProduce(frame: JsonObject, frameBytes: number): WsProduce {
   onlyFields(frame, ['op', 'id', 'topic', 'records', 'acks', 'keyFormat', 'valueFormat'], 'frame');
   if (typeof frame.topic !== 'string') throw invalid('topic', 'must be a topic name');
   const acks =
     frame.acks === undefined ? undefined : JSON.stringify(frame.acks).replace(/^"|"$/g, '');
   const { op: _op, id: _id, topic: _topic, acks: _acks, ...body } = frame;
-  return { topic: frame.topic, acks, body, bodyBytes: JSON.stringify(body).length };
+  return { topic: frame.topic, acks, body, bodyBytes: frameBytes };
 }
 
 function parseFormats(frame: JsonObject): Formats {

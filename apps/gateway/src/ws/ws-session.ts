@@ -8,6 +8,7 @@ import { type Logger } from 'pino';
 import { type WebSocket } from 'ws';
 import { type TenantPrincipal } from '../auth/principal';
 import { isObject, type JsonObject } from '../http/input';
+import { nestsDeeperThan, tooDeep } from '../http/json-depth';
 import { problemOf, toBrokerError } from '../http/problem';
 import { parseWsProduce, parseWsSubscribe, type WsOperations } from './ws-operations';
 import { type WsSubscription } from './ws-subscriptions';
@@ -43,7 +44,16 @@ export class WsSession {
   peakBuffered = 0;
   private writableWaiters: (() => void)[] = [];
   private stallTimer: NodeJS.Timeout | undefined;
+  /**
+   * Both caps are checked and taken in the same synchronous step, before the operation's first
+   * await: a burst of frames arrives in one event-loop turn, so a check before an await and a
+   * count taken after it would let every frame of the burst pass.
+   */
   private operationsInFlight = 0;
+  /** The most operations ever in flight at once (reported for tests and metrics). */
+  operationsInFlightPeak = 0;
+  /** Subscribes begun and not yet settled: each holds a place under wsSubscriptionsMax. */
+  private subscribesInFlight = 0;
   private subscriptionSeq = 0;
   private lastFrameMs = Date.now();
   private awaitingPong = false;
@@ -172,15 +182,23 @@ export class WsSession {
       this.close(WS_CLOSE.unsupportedData, 'frames are JSON text');
       return;
     }
+    const text = String(data);
     let frame: unknown;
     try {
-      frame = JSON.parse(String(data));
+      frame = JSON.parse(text);
     } catch {
       this.sendError(new BrokerError('INVALID_REQUEST', 'the frame is not valid JSON'));
       return;
     }
     if (!isObject(frame) || typeof frame.op !== 'string') {
       this.sendError(new BrokerError('INVALID_REQUEST', 'a frame is an object with an op'));
+      return;
+    }
+    // Checked before the id is echoed. A produce frame's records are checked one by one (the
+    // error names the record); the other fields are the frame's own.
+    const { records: _records, ...envelope } = frame;
+    if (nestsDeeperThan(envelope, LIMITS.jsonDepthMax)) {
+      this.sendError(tooDeep('the frame'));
       return;
     }
     if (this.operationsInFlight >= this.limits.wsOperationsInFlightMax) {
@@ -191,31 +209,17 @@ export class WsSession {
       return;
     }
     this.operationsInFlight += 1;
-    this.dispatch(frame)
+    this.operationsInFlightPeak = Math.max(this.operationsInFlightPeak, this.operationsInFlight);
+    this.dispatch(frame, Buffer.byteLength(text))
       .catch((error: unknown) => this.sendError(error, frame.id))
       .finally(() => (this.operationsInFlight -= 1));
   }
 
-  private async dispatch(frame: JsonObject): Promise<void> {
+  private async dispatch(frame: JsonObject, frameBytes: number): Promise<void> {
     const id = frame.id;
     switch (frame.op) {
-      case 'subscribe': {
-        if (this.subscriptions.size >= this.limits.wsSubscriptionsMax) {
-          throw new BrokerError(
-            'INVALID_REQUEST',
-            `at most ${this.limits.wsSubscriptionsMax} subscriptions per connection`,
-          );
-        }
-        const subscription = await this.operations.subscribe(this, parseWsSubscribe(frame));
-        if (this.closed) {
-          await subscription.stop();
-          return;
-        }
-        this.subscriptions.set(subscription.id, subscription);
-        this.send({ op: 'subscribed', id, subscription: subscription.id });
-        subscription.start();
-        return;
-      }
+      case 'subscribe':
+        return this.subscribe(frame);
       case 'credit': {
         this.subscription(frame).addCredit(creditOf(frame.records));
         return;
@@ -233,7 +237,7 @@ export class WsSession {
         return;
       }
       case 'produce': {
-        const offsets = await this.operations.produce(this.auth, parseWsProduce(frame));
+        const offsets = await this.operations.produce(this.auth, parseWsProduce(frame, frameBytes));
         this.send({ op: 'ack', id, offsets });
         return;
       }
@@ -243,6 +247,30 @@ export class WsSession {
           `unknown op ${JSON.stringify(frame.op)} (subscribe, credit, commit, unsubscribe, produce)`,
         );
     }
+  }
+
+  private async subscribe(frame: JsonObject): Promise<void> {
+    if (this.subscriptions.size + this.subscribesInFlight >= this.limits.wsSubscriptionsMax) {
+      throw new BrokerError(
+        'INVALID_REQUEST',
+        `at most ${this.limits.wsSubscriptionsMax} subscriptions per connection`,
+      );
+    }
+    this.subscribesInFlight += 1;
+    let subscription: WsSubscription;
+    try {
+      subscription = await this.operations.subscribe(this, parseWsSubscribe(frame));
+      if (!this.closed) this.subscriptions.set(subscription.id, subscription);
+    } finally {
+      // Its place passes to the subscription, or is given back when it failed.
+      this.subscribesInFlight -= 1;
+    }
+    if (this.closed) {
+      await subscription.stop();
+      return;
+    }
+    this.send({ op: 'subscribed', id: frame.id, subscription: subscription.id });
+    subscription.start();
   }
 
   private subscription(frame: JsonObject): WsSubscription {
