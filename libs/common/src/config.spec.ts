@@ -12,9 +12,37 @@ describe('node config', () => {
       adminToken: undefined,
       allowedOrigins: [],
       nodeId: 1,
-      rpcPort: 9092,
+      rpcPort: 9093,
+      advertisedHost: '127.0.0.1',
+      brokerSessionMs: 6_000,
+      replicaLagMs: 10_000,
       logLevel: 'info',
     });
+  });
+
+  it('reads the cluster settings, and refuses bad ones naming the variable', () => {
+    expect(
+      loadNodeConfig({
+        TRIBUTARY_RPC_PORT: '19093',
+        TRIBUTARY_ADVERTISED_HOST: 'node-2.internal',
+        TRIBUTARY_BROKER_SESSION_MS: '3000',
+        TRIBUTARY_REPLICA_LAG_MS: '5000',
+      }),
+    ).toMatchObject({
+      rpcPort: 19093,
+      advertisedHost: 'node-2.internal',
+      brokerSessionMs: 3000,
+      replicaLagMs: 5000,
+    });
+    expect(() => loadNodeConfig({ TRIBUTARY_BROKER_SESSION_MS: '5s' })).toThrow(
+      /TRIBUTARY_BROKER_SESSION_MS/,
+    );
+    expect(() => loadNodeConfig({ TRIBUTARY_REPLICA_LAG_MS: '10' })).toThrow(
+      /TRIBUTARY_REPLICA_LAG_MS/,
+    );
+    expect(() => loadNodeConfig({ TRIBUTARY_ADVERTISED_HOST: 'bad host' })).toThrow(
+      /TRIBUTARY_ADVERTISED_HOST/,
+    );
   });
 
   it('reads the Redis key prefix and the allowed origins', () => {

@@ -180,7 +180,10 @@ export class TopicsService {
     return findTopic(this.ctx.metadata.cache, auth, name, 'any');
   }
 
-  /** The topic with each partition's offsets as its leader has them (-1 where none answers). */
+  /**
+   * The topic with each partition as its leader has it: leadership, ISR and offsets (where no
+   * leader answers, the metadata's leadership and -1 offsets).
+   */
   private async describeTopic({ topic, partitions }: TopicWithPartitions): Promise<TopicDto> {
     const config = topicConfig(topic);
     const states = await this.ctx.broker.states(
@@ -191,13 +194,15 @@ export class TopicsService {
       replicationFactor: topic.replicationFactor,
       partitions: partitions.map((p, i) => {
         const outcome = states[i];
+        // The leader's own view when it answers (what it enforces), else the metadata's.
+        const leader = outcome?.ok === true ? outcome.value : p;
         const state = outcome?.ok === true ? outcome.value : UNKNOWN_OFFSETS;
         return {
           partition: p.partition,
-          leader: p.leader,
-          leaderEpoch: p.leaderEpoch,
-          replicas: [...p.replicas],
-          isr: [...p.isr],
+          leader: leader.leader,
+          leaderEpoch: leader.leaderEpoch,
+          replicas: [...leader.replicas],
+          isr: [...leader.isr],
           logStartOffset: state.logStartOffset,
           highWatermark: state.highWatermark,
           logEndOffset: state.logEndOffset,
