@@ -99,7 +99,7 @@ export const LIMITS = {
    * Ceiling of a node's tenant requests being served at once (long-polls waiting excluded);
    * load shedding lowers the bound while the event loop falls behind (see LoadShedder).
    */
-  workInFlightMax: 512,
+  workInFlightMax: 128,
   /**
    * Retry-After of a 429 or 503 that names no other, and of UNAVAILABLE while Postgres or Redis
    * is unreachable: the node reconnects on its own within moments of the service coming back.

@@ -31,7 +31,7 @@ export interface LoadShedderLimits {
 export const LOAD_SHEDDER_LIMITS: LoadShedderLimits = {
   workInFlightMax: LIMITS.workInFlightMax,
   workInFlightMin: 16,
-  loopDelayTargetMs: 20,
+  loopDelayTargetMs: 50,
   sampleIntervalMs: 100,
   tenantActiveMs: 1_000,
 };

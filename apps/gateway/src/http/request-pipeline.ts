@@ -82,8 +82,35 @@ export class RequestTracker {
    */
   admit(res: ServerResponse, tenantId: string, longPoll: boolean): void {
     if (longPoll) return;
-    res.once('close', this.options.shedder.admit(tenantId));
+    try {
+      res.once('close', this.options.shedder.admit(tenantId));
+    } catch (error) {
+      holdConnection(res, LIMITS.retryAfterSecondsDefault * 1000);
+      throw error;
+    }
   }
+}
+
+/**
+ * After a refusal for load, the connection reads nothing more for `ms` (its Retry-After): a
+ * client that retries at once anyway waits in its own socket instead of costing the node a
+ * parse and a refusal per attempt, which is what lets the others be served. The answer itself
+ * goes out at once.
+ */
+function holdConnection(res: ServerResponse, ms: number): void {
+  const socket = res.socket;
+  if (socket === null) return;
+  res.once('finish', () => {
+    // After node:http's own handling of the finish, which resumes the socket to discard the
+    // unread body: a pause made before it would be undone.
+    setImmediate(() => {
+      if (socket.destroyed) return;
+      socket.pause();
+      const timer = setTimeout(() => socket.resume(), ms);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
+  });
 }
 
 export const OVERLOADED = () =>
