@@ -2,6 +2,7 @@
 // a Redis key prefix of its own (both removed afterwards), a data dir per node, HTTP and RPC on
 // free ports. Nodes can be killed (SIGKILL), paused (SIGSTOP) and resumed, and restarted on
 // their data dir. Sessions and the replica lag are short, so failovers take seconds.
+import { createWriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,6 +82,13 @@ export class TestCluster {
       TRIBUTARY_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     });
     this.processes.set(id, node);
+    if (process.env.TEST_CLUSTER_LOGS !== undefined) {
+      const out = createWriteStream(path.join(process.env.TEST_CLUSTER_LOGS, `node-${id}.log`), {
+        flags: 'a',
+      });
+      node.proc.stdout.on('data', (chunk: Buffer) => out.write(chunk));
+      node.proc.stderr.on('data', (chunk: Buffer) => out.write(chunk));
+    }
     return node;
   }
 
@@ -188,17 +196,22 @@ export class TestCluster {
     check: (partitions: PartitionView[]) => boolean,
     what: string,
     timeoutMs = 30_000,
+    via?: number,
   ): Promise<PartitionView[]> {
-    let last: PartitionView[] = [];
-    await waitUntil(
-      async () => {
-        last = await this.partitions(topic, key).catch(() => last);
-        return check(last);
-      },
-      `${what} (last seen: ${JSON.stringify(last)})`,
-      timeoutMs,
-    );
-    return last;
+    let last: PartitionView[] | string = 'nothing yet';
+    try {
+      await waitUntil(
+        async () => {
+          last = await this.partitions(topic, key, via).catch((error: unknown) => String(error));
+          return typeof last !== 'string' && check(last);
+        },
+        what,
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (last seen: ${JSON.stringify(last)})`);
+    }
+    return last as unknown as PartitionView[];
   }
 
   /** Every record of a partition, read from its leader through node `via`: offset -> value. */

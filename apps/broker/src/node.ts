@@ -100,6 +100,19 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       alterIsr: cluster.alterIsr,
       replicaLagMs: config.replicaLagMs,
       sessionValid: () => cluster.sessionValid(),
+      onRoleChange: (partition) => {
+        const { leader, leaderEpoch, isr } = partition.assignment;
+        logger.info(
+          {
+            ...partition.tp,
+            role: partition.isLeader ? 'leader' : 'follower',
+            leader,
+            leaderEpoch,
+            isr,
+          },
+          'partition role',
+        );
+      },
       fetcher: {
         endpoint: (leaderId) => cluster.directory.endpoint(leaderId),
         onError: (err, leaderId) => logger.debug({ err, leaderId }, 'replica fetch failed'),

@@ -88,8 +88,11 @@ export const LIMITS = {
   rpcBytesInFlightMax: 128 * 1024 * 1024,
   /** Internal RPC: calls one connection may have running on the serving node at once. */
   rpcCallsInFlightMax: 4_096,
-  /** Internal RPC: a call's deadline unless it names its own (long-polls add their wait). */
-  rpcCallTimeoutMs: 30_000,
+  /**
+   * Internal RPC: a call's deadline unless it names its own (long-polls and acks=all writes add
+   * their wait to it). A node paused mid-call answers nothing: callers learn within this.
+   */
+  rpcCallTimeoutMs: 5_000,
   /** Internal RPC: how long a node waits to connect, and between failed attempts. */
   rpcConnectTimeoutMs: 3_000,
   rpcReconnectBackoffMs: 200,

@@ -51,6 +51,8 @@ export interface PartitionManagerOptions {
   replicaLagMs?: number;
   /** False while this node's broker session may have lapsed (default: always valid). */
   sessionValid?: () => boolean;
+  /** Told of every change of a hosted partition's role or leader epoch (for the log). */
+  onRoleChange?: (partition: Partition) => void;
   /** How followers reach their leaders; without it this node follows no one (standalone). */
   fetcher?: Omit<FetcherOptions, 'nodeId' | 'clock'>;
 }
@@ -135,10 +137,7 @@ export class PartitionManager implements BrokerClient {
     if (existing !== undefined) {
       existing.config = config;
       existing.partition.log.updateConfig(toLogConfig(config));
-      if (existing.partition.apply(assignment)) {
-        this.wake(key);
-        this.followLeader(existing.partition);
-      }
+      existing.partition.apply(assignment); // a change calls back roleChanged
       return existing.partition;
     }
     const log = await this.options.logs.openLog(logName(tp), toLogConfig(config), false);
@@ -150,6 +149,7 @@ export class PartitionManager implements BrokerClient {
       alterIsr: this.options.alterIsr ?? soleReplicaAlterIsr(this.nodeId),
       replicaLagMs: this.options.replicaLagMs ?? REPLICA_LAG_MS_DEFAULT,
       sessionValid: this.options.sessionValid ?? (() => true),
+      onRoleChange: (changed) => this.roleChanged(changed),
     });
     let last = { highWatermark: log.highWatermark, logEndOffset: log.logEndOffset };
     const stopListening = log.addListener((event) => {
@@ -164,8 +164,18 @@ export class PartitionManager implements BrokerClient {
     return partition;
   }
 
-  /** A follower fetches from its leader; a leader (or a partition without one) from no one. */
+  /**
+   * The partition's role or epoch changed: whoever waits on it looks again, and a follower
+   * fetches from its (new) leader, a leader (or a partition without one) from no one.
+   */
+  private roleChanged(partition: Partition): void {
+    if (this.hosted.get(partitionKey(partition.tp))?.partition !== partition) return;
+    this.wake(partitionKey(partition.tp));
+    this.followLeader(partition);
+  }
+
   private followLeader(partition: Partition): void {
+    this.options.onRoleChange?.(partition);
     if (partition.isLeader) this.fetchers?.stop(partition);
     else this.fetchers?.follow(partition, partition.assignment.leader);
   }

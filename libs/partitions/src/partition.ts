@@ -41,6 +41,11 @@ export interface PartitionDeps {
   replicaLagMs: number;
   /** False while this node's broker session may have lapsed: a leader then serves nothing. */
   sessionValid: () => boolean;
+  /**
+   * Told when the role or leader epoch changed, whoever applied the row (the metadata, or the
+   * answer to this leader's own ISR change, which may say it no longer leads).
+   */
+  onRoleChange?: (partition: Partition) => void;
 }
 
 interface FollowerState {
@@ -74,7 +79,7 @@ export class Partition {
     private readonly deps: PartitionDeps,
   ) {
     this.current = assignment;
-    this.apply(assignment);
+    this.applyRow(assignment);
   }
 
   get isLeader(): boolean {
@@ -101,6 +106,12 @@ export class Partition {
    * changes nothing; returns whether the role or epoch changed.
    */
   apply(assignment: PartitionAssignment): boolean {
+    const changed = this.applyRow(assignment);
+    if (changed) this.deps.onRoleChange?.(this);
+    return changed;
+  }
+
+  private applyRow(assignment: PartitionAssignment): boolean {
     const known = this.current;
     if (assignment.leaderEpoch < known.leaderEpoch) return false;
     if (assignment.leaderEpoch === known.leaderEpoch && assignment.version < known.version) {
@@ -151,12 +162,19 @@ export class Partition {
 
   /** Throws unless this replica may act as the leader (of `epoch`, when given). */
   checkLeader(epoch?: number): void {
-    if (this.role !== 'leader' || !this.deps.sessionValid()) {
+    if (this.role !== 'leader') {
       throw new BrokerError(
         'NOT_LEADER_OR_FOLLOWER',
         `node ${this.deps.nodeId} does not lead partition ${this.tp.partition}` +
           (this.current.leader >= 0 ? ` (node ${this.current.leader} does)` : ''),
         { extra: { leader: this.current.leader, leaderEpoch: this.current.leaderEpoch } },
+      );
+    }
+    if (!this.deps.sessionValid()) {
+      throw new BrokerError(
+        'NOT_LEADER_OR_FOLLOWER',
+        `node ${this.deps.nodeId}'s broker session lapsed: it serves nothing it led until it has caught up`,
+        { extra: { leader: -1, leaderEpoch: this.current.leaderEpoch } },
       );
     }
     if (epoch !== undefined && epoch !== this.current.leaderEpoch) {

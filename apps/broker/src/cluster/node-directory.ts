@@ -76,6 +76,12 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
       this.alive = new Set(
         registered.filter((b, i) => holders[i + 1] === b.incarnation).map((b) => b.id),
       );
+      // Calls waiting on a node whose session ended would wait out their deadlines: end them.
+      for (const [id, remote] of this.remotes) {
+        if (this.alive.has(id)) continue;
+        remote.rpc.close();
+        this.remotes.delete(id);
+      }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not refresh the node directory');
     } finally {
@@ -119,8 +125,11 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
 
   private remote(nodeId: number): Remote {
     const row = this.registered.find((b) => b.id === nodeId);
-    if (row === undefined) {
-      throw new BrokerError('NETWORK_EXCEPTION', `node ${nodeId} is not in the registry yet`);
+    if (row === undefined || !this.alive.has(nodeId)) {
+      throw new BrokerError(
+        'NETWORK_EXCEPTION',
+        `node ${nodeId} is not alive; its partitions move to other nodes within a session`,
+      );
     }
     const address = `${row.host}:${row.rpcPort}`;
     const known = this.remotes.get(nodeId);
