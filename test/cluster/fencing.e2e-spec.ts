@@ -78,7 +78,7 @@ describe('fencing in a 3-node cluster', () => {
       30_000,
       others[0],
     );
-    const log = await cluster.readAll('zombie', 0, key, others[0]!);
+    const log = await cluster.readAll('zombie', 0, key, others[0]);
     const values = [...log.values()];
     // Whatever the zombie acknowledged is in the new leader's log, at the offset it gave.
     answers.forEach((answer, i) => {
