@@ -75,6 +75,32 @@ describe('one view of a 3-node cluster', () => {
     expect((await cluster.call(2, 'GET', '/v1/cluster', 'not-a-key')).status).toBe(401);
   });
 
+  it("counts a tenant's byte-rate quota across the cluster, not per node", async () => {
+    await cluster.call(1, 'POST', '/v1/admin/tenants', CLUSTER_ADMIN, {
+      name: 'metered',
+      quotas: { produceBytesPerSec: 1000 },
+    });
+    const key = (
+      await cluster.call(1, 'POST', '/v1/admin/tenants/metered/keys', CLUSTER_ADMIN, { name: 'k' })
+    ).body.key as string;
+    await cluster.call(1, 'POST', '/v1/topics', key, { name: 'metered' });
+    const send = (via: number, value: string) =>
+      cluster.call(via, 'POST', '/v1/topics/metered/records?acks=1', key, { records: [{ value }] });
+    // Both nodes follow the tenant's usage once it has called them.
+    for (const via of [1, 2]) {
+      await waitUntil(async () => (await send(via, 'hello')).status === 200, `node ${via} serving`);
+    }
+    // Eight seconds' worth on node 1: node 2, where the tenant used little, refuses it too.
+    expect((await send(1, 'x'.repeat(8_000))).status).toBe(200);
+    // Small writes paced well under the rate (about 400 B/s): node 2 alone would never refuse.
+    let refused = false;
+    for (let attempt = 0; attempt < 30 && !refused; attempt++) {
+      refused = (await send(2, 'small')).status === 429;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(refused).toBe(true);
+  });
+
   it('keeps a consumer group consuming through the surviving nodes while a node dies', async () => {
     const key = await cluster.tenant('consumers');
     const created = await cluster.call(1, 'POST', '/v1/topics', key, {

@@ -120,6 +120,13 @@ describe.each([
     expect(await a.acquireLease(name, 'node-1', 60_000)).toBe(true);
   });
 
+  it('adds usage to a shared counter and answers its total', async () => {
+    const name = `usage-${randomUUID()}`;
+    expect(await a.addUsage(name, 100, 60_000)).toBe(100);
+    expect(await b.addUsage(name, 0, 60_000)).toBe(100);
+    expect(await b.addUsage(name, 25, 60_000)).toBe(125);
+  });
+
   it('delivers cluster notifications to every watcher, from any coordinator', async () => {
     const heard = recorder();
     const stop = b.watchCluster('metadata', heard.listener);

@@ -124,6 +124,13 @@ export interface Coordinator {
   /** Resolves once notifications of `topic` reach this process's watchers (see whenWatching). */
   whenWatchingCluster(topic: ClusterTopic): Promise<void>;
 
+  /**
+   * Adds `delta` to the shared counter `name` and returns its new total (a node's share of a
+   * cluster-wide usage, e.g. a tenant's bytes produced). Counters untouched for `ttlMs` are
+   * forgotten (they start again from 0).
+   */
+  addUsage(name: string, delta: number, ttlMs: number): Promise<number>;
+
   /** Resolves when the backing store answers (readiness). */
   ping(): Promise<void>;
 

@@ -48,6 +48,8 @@ export class InProcessCoordinator implements Coordinator {
   private readonly tickets = new Map<string, StoredTicket>();
   private ticketSweepSize = TICKET_SWEEP_SIZE_MIN;
   private readonly watchers = new GroupWatchers();
+  /** Usage counters (one per tenant and direction with a rate quota: bounded by the tenants). */
+  private readonly usage = new Map<string, number>();
   /** Lease name -> holder and expiry (monotonic ms). */
   private readonly leases = new Map<string, { owner: string; expiresAtMs: number }>();
   private closed = false;
@@ -213,6 +215,14 @@ export class InProcessCoordinator implements Coordinator {
   watchCluster(topic: ClusterTopic, listener: () => void): Unsubscribe {
     this.checkOpen();
     return this.watchers.add(clusterKey(topic), listener);
+  }
+
+  async addUsage(name: string, delta: number, _ttlMs: number): Promise<number> {
+    this.checkOpen();
+    checkStoredNumber('usage delta of', name, delta);
+    const total = (this.usage.get(name) ?? 0) + delta;
+    this.usage.set(name, total);
+    return total;
   }
 
   async whenWatchingCluster(topic: ClusterTopic): Promise<void> {

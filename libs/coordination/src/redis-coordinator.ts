@@ -329,6 +329,18 @@ export class RedisCoordinator implements Coordinator {
     return this.run(() => this.client.mget(...names.map((name) => this.leaseKey(name))));
   }
 
+  async addUsage(name: string, delta: number, ttlMs: number): Promise<number> {
+    checkStoredNumber('usage delta of', name, delta);
+    const key = `${this.keyPrefix}usage:${name}`;
+    const replies = await this.run(() =>
+      this.client.multi().incrby(key, delta).pexpire(key, ttlMs).exec(),
+    );
+    const [error, total] = replies?.[0] ?? [new Error('no reply'), undefined];
+    if (error !== null) throw coordinationOutage(error) ?? error;
+    assert(typeof total === 'number', 'INCRBY answers a number');
+    return total;
+  }
+
   async notifyCluster(topic: ClusterTopic): Promise<void> {
     await this.run(() => this.client.publish(this.clusterChannel(topic), ''));
   }

@@ -1,8 +1,11 @@
-// Per-tenant byte-rate quotas (produce and fetch), enforced on this node the way Kafka does:
-// a bucket holding up to one second of the rate is charged after the fact and may go into
-// debt, so one large request is allowed, and the next ones wait until the debt is paid
-// (429 with Retry-After). Count and storage quotas are checked against current usage.
-import { Inject, Injectable } from '@nestjs/common';
+// Per-tenant byte-rate quotas (produce and fetch), enforced the way Kafka does: a bucket
+// holding up to one second of the rate is charged after the fact and may go into debt, so one
+// large request is allowed, and the next ones wait until the debt is paid (429 with
+// Retry-After). The rate is the tenant's across the cluster: every USAGE_SYNC_MS each node adds
+// what it charged to a shared counter per tenant and direction, and charges its own bucket
+// with what the other nodes added meanwhile. Count and storage quotas are checked against
+// current usage.
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BrokerError, type Clock } from '@tributary/common';
 import { type Tenant } from '@tributary/metadata';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
@@ -46,19 +49,74 @@ class ByteRateBucket {
 
 type Direction = 'produce' | 'fetch';
 
+/** How often a node shares what it charged, and learns what the others did. */
+export const USAGE_SYNC_MS = 200;
+/** A shared counter idle this long is forgotten. */
+const USAGE_TTL_MS = 60 * 60 * 1000;
+
+interface Shared {
+  tenantId: string;
+  direction: Direction;
+  /** Charged here since the last sync. */
+  pending: number;
+  /** The shared counter's total as this node last saw it (-1: not yet). */
+  seenTotal: number;
+}
+
 @Injectable()
-export class QuotaService {
+export class QuotaService implements OnModuleDestroy {
   private readonly buckets = new Map<string, ByteRateBucket>();
+  private readonly shared = new Map<string, Shared>();
   private readonly clock: Clock;
+  private readonly timer: NodeJS.Timeout;
+  private syncing = false;
 
   constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {
     this.clock = ctx.clock;
+    this.timer = setInterval(() => void this.sync(), USAGE_SYNC_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Adds what this node charged to the shared counters; charges what the others added. */
+  private async sync(): Promise<void> {
+    if (this.syncing || this.shared.size === 0) return;
+    this.syncing = true;
+    try {
+      for (const [key, entry] of this.shared) {
+        const tenant = this.ctx.metadata.cache.tenant(entry.tenantId);
+        const rate = tenant === undefined ? undefined : this.rate(tenant, entry.direction);
+        if (tenant === undefined || rate === undefined) {
+          this.shared.delete(key); // the tenant or its quota is gone
+          continue;
+        }
+        const delta = entry.pending;
+        entry.pending = 0;
+        const total = await this.ctx.coordinator
+          .addUsage(`${entry.tenantId}:${entry.direction}`, delta, USAGE_TTL_MS)
+          .catch(() => undefined);
+        if (total === undefined) {
+          entry.pending += delta; // shared next time
+          continue;
+        }
+        const others = entry.seenTotal < 0 ? 0 : Math.max(0, total - entry.seenTotal - delta);
+        entry.seenTotal = total;
+        if (others > 0)
+          this.bucket(tenant, entry.direction, rate).charge(others, rate, this.clock.monotonicMs());
+      }
+    } finally {
+      this.syncing = false;
+    }
   }
 
   /** Throws QUOTA_EXCEEDED while the tenant is over its byte rate in that direction. */
   check(tenant: Tenant, direction: Direction): void {
     const rate = this.rate(tenant, direction);
     if (rate === undefined) return;
+    this.track(tenant, direction);
     const wait = this.bucket(tenant, direction, rate).waitSeconds(rate, this.clock.monotonicMs());
     if (wait > 0) {
       throw quotaExceeded(
@@ -72,6 +130,21 @@ export class QuotaService {
     const rate = this.rate(tenant, direction);
     if (rate === undefined) return;
     this.bucket(tenant, direction, rate).charge(bytes, rate, this.clock.monotonicMs());
+    this.track(tenant, direction).pending += bytes;
+  }
+
+  /**
+   * The tenant's shared usage, followed from its first request here on (what the other nodes
+   * charged before this node took part is in their buckets, not this one's).
+   */
+  private track(tenant: Tenant, direction: Direction): Shared {
+    const key = `${tenant.id}:${direction}`;
+    let entry = this.shared.get(key);
+    if (entry === undefined) {
+      entry = { tenantId: tenant.id, direction, pending: 0, seenTotal: -1 };
+      this.shared.set(key, entry);
+    }
+    return entry;
   }
 
   /** Throws QUOTA_EXCEEDED when the tenant's logs already hold its storage quota. */
