@@ -7,21 +7,12 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Pool } from 'undici';
+import { type OpenLoadResult } from '../../bench/http/open-load';
 import { distScript } from '../support/dist';
 import { type ServiceProcess, startService } from '../support/service-process';
 
 const ADMIN = 'load-shedding-operator-token';
 const BODY = JSON.stringify({ records: [{ value: 'x'.repeat(98) }] });
-
-interface OpenLoadResult {
-  due: number;
-  served: number;
-  shed: number;
-  shedWithRetryAfter: number;
-  other: number;
-  clientDropped: number;
-  seconds: number;
-}
 
 async function call(url: string, method: string, route: string, token: string, body?: unknown) {
   const response = await fetch(url + route, {

@@ -165,6 +165,26 @@ export function isBrokerError(error: unknown, code?: ErrorCode): error is Broker
  * now: retriable, with a Retry-After. The detail goes to clients, so it names no host; the
  * cause keeps the driver's words for the log.
  */
+/** Socket error codes of a connection that failed or died. */
+const SOCKET_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Whether a Node error code says the connection to a service failed or died. */
+export function isSocketFailure(code: string): boolean {
+  return SOCKET_FAILURES.has(code);
+}
+
 export function unavailable(detail: string, cause?: unknown): BrokerError {
   return new BrokerError('UNAVAILABLE', detail, {
     cause,

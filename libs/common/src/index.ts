@@ -6,6 +6,7 @@ export {
   type ErrorCode,
   type ErrorSpec,
   isBrokerError,
+  isSocketFailure,
   unavailable,
 } from './errors';
 export { LIMITS } from './limits';

@@ -3,22 +3,7 @@
 // a replica or a failover refusing writes — as opposed to a bad command or a bug (a script
 // error, WRONGTYPE), which propagates as it is. ioredis reports the same event in several
 // shapes: a socket error with a code, one of its own messages, its AbortErrors, or a reply.
-import { type BrokerError, unavailable } from '@tributary/common';
-
-/** Socket errors of a connection that failed or died. */
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+import { type BrokerError, isSocketFailure, unavailable } from '@tributary/common';
 
 /**
  * Error replies that mean "not now" rather than "your command is wrong": loading the dataset,
@@ -59,7 +44,7 @@ export function coordinationOutage(error: unknown): BrokerError | undefined {
 export function isRedisOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && SOCKET_CODES.has(code)) return true;
+  if (typeof code === 'string' && isSocketFailure(code)) return true;
   if (error.name === 'ReplyError') {
     return UNAVAILABLE_REPLIES.some((reply) => startsWithWord(error.message, reply));
   }

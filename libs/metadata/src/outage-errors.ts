@@ -5,23 +5,8 @@
 // DriverAdapterError whose cause the pg adapter mapped to a kind, or a Prisma error carrying
 // that adapter error or a connection code. Each is recognised by the fields its library
 // documents; anything else is not an outage and propagates as it is.
-import { type BrokerError, unavailable } from '@tributary/common';
+import { type BrokerError, isSocketFailure, unavailable } from '@tributary/common';
 import { Prisma } from './generated/prisma/client';
-
-/** Socket errors of a connection that failed or died. */
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
 /**
  * SQLSTATEs of a server that cannot serve now but may soon (besides class 08, connection
@@ -75,7 +60,7 @@ export function isDatabaseOutage(error: unknown): boolean {
 function isOutageItself(error: Record<string, unknown>): boolean {
   const { code, message } = error;
   if (typeof code === 'string') {
-    if (SOCKET_CODES.has(code)) return true;
+    if (isSocketFailure(code)) return true;
     if (isSqlstate(code) && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code))) {
       return true;
     }

@@ -386,6 +386,11 @@ export class PartitionLog {
     await old.sync();
     await old.onBecomeInactive();
     await this.snapshotProducers(old.nextOffset);
+    return this.newSegment(baseOffset);
+  }
+
+  /** Creates an empty segment at `baseOffset` (its file made durable) as the active one. */
+  private async newSegment(baseOffset: number): Promise<LogSegment> {
     const fresh = new LogSegment(
       this.options.dir,
       baseOffset,
@@ -470,15 +475,7 @@ export class PartitionLog {
       if (offset >= this.logEnd) return this.logEnd;
       for (const segment of this.segments.removeFrom(offset)) await segment.delete();
       if (this.segments.count === 0) {
-        const fresh = new LogSegment(
-          this.options.dir,
-          offset,
-          this.options.fs,
-          this.options.pool,
-          segmentOptions(this.config),
-        );
-        await fresh.create();
-        this.segments.add(fresh);
+        await this.newSegment(offset);
         this.startOffset = offset;
       } else {
         const active = this.segments.active();
@@ -508,15 +505,7 @@ export class PartitionLog {
     return this.appender.exclusive(async () => {
       assert(offset >= this.logEnd, 'a fresh start may not go back');
       for (const segment of this.segments.removeFrom(0)) await segment.delete();
-      const fresh = new LogSegment(
-        this.options.dir,
-        offset,
-        this.options.fs,
-        this.options.pool,
-        segmentOptions(this.config),
-      );
-      await fresh.create();
-      this.segments.add(fresh);
+      await this.newSegment(offset);
       this.startOffset = offset;
       this.logEnd = offset;
       this.nextOffsetToAssign = offset;
