@@ -2,8 +2,8 @@
 // holding up to one second of the rate is charged after the fact and may go into debt, so one
 // large request is allowed, and the next ones wait until the debt is paid (429 with
 // Retry-After). The rate is the tenant's across the cluster: every USAGE_SYNC_MS each node adds
-// what it charged to a shared counter per tenant and direction, and charges its own bucket
-// with what the other nodes added meanwhile. Count and storage quotas are checked against
+// what it charged to a shared counter per tenant, direction and second, and charges its own
+// bucket with what the other nodes added in this second and the last. Count and storage quotas are checked against
 // current usage.
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BrokerError, type Clock } from '@tributary/common';
@@ -51,16 +51,21 @@ type Direction = 'produce' | 'fetch';
 
 /** How often a node shares what it charged, and learns what the others did. */
 export const USAGE_SYNC_MS = 200;
-/** A shared counter idle this long is forgotten. */
-const USAGE_TTL_MS = 60 * 60 * 1000;
+/**
+ * Usage is shared per second (a counter per tenant, direction and second): the bucket holds a
+ * second of the rate, so what the other nodes charged in this second and the last is what
+ * matters, also to a node that has just begun to serve the tenant.
+ */
+const WINDOW_MS = 1_000;
+const WINDOW_TTL_MS = 5_000;
 
 interface Shared {
   tenantId: string;
   direction: Direction;
   /** Charged here since the last sync. */
   pending: number;
-  /** The shared counter's total as this node last saw it (-1: not yet). */
-  seenTotal: number;
+  /** Per window (second): what this node added, and the others' bytes already charged here. */
+  windows: Map<number, { mine: number; othersCharged: number }>;
 }
 
 @Injectable()
@@ -81,11 +86,12 @@ export class QuotaService implements OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** Adds what this node charged to the shared counters; charges what the others added. */
+  /** Adds what this node charged to this second's counter; charges what the others added. */
   private async sync(): Promise<void> {
     if (this.syncing || this.shared.size === 0) return;
     this.syncing = true;
     try {
+      const window = Math.floor(this.clock.nowMs() / WINDOW_MS);
       for (const [key, entry] of this.shared) {
         const tenant = this.ctx.metadata.cache.tenant(entry.tenantId);
         const rate = tenant === undefined ? undefined : this.rate(tenant, entry.direction);
@@ -93,22 +99,50 @@ export class QuotaService implements OnModuleDestroy {
           this.shared.delete(key); // the tenant or its quota is gone
           continue;
         }
-        const delta = entry.pending;
-        entry.pending = 0;
-        const total = await this.ctx.coordinator
-          .addUsage(`${entry.tenantId}:${entry.direction}`, delta, USAGE_TTL_MS)
-          .catch(() => undefined);
-        if (total === undefined) {
-          entry.pending += delta; // shared next time
-          continue;
-        }
-        const others = entry.seenTotal < 0 ? 0 : Math.max(0, total - entry.seenTotal - delta);
-        entry.seenTotal = total;
-        if (others > 0)
-          this.bucket(tenant, entry.direction, rate).charge(others, rate, this.clock.monotonicMs());
+        await this.syncEntry(entry, window, tenant, rate).catch(() => undefined);
       }
     } finally {
       this.syncing = false;
+    }
+  }
+
+  private async syncEntry(
+    entry: Shared,
+    window: number,
+    tenant: Tenant,
+    rate: number,
+  ): Promise<void> {
+    const delta = entry.pending;
+    entry.pending = 0;
+    const name = (w: number) => `${entry.tenantId}:${entry.direction}:${w}`;
+    const { coordinator } = this.ctx;
+    let totals: [number, number];
+    try {
+      totals = await Promise.all([
+        coordinator.addUsage(name(window - 1), 0, WINDOW_TTL_MS),
+        coordinator.addUsage(name(window), delta, WINDOW_TTL_MS),
+      ]);
+    } catch (error) {
+      entry.pending += delta; // shared next time
+      throw error;
+    }
+    const current = entry.windows.get(window) ?? { mine: 0, othersCharged: 0 };
+    current.mine += delta;
+    entry.windows.set(window, current);
+    let others = 0;
+    for (const [w, total] of [
+      [window - 1, totals[0]],
+      [window, totals[1]],
+    ] as const) {
+      const seen = entry.windows.get(w) ?? { mine: 0, othersCharged: 0 };
+      const fresh = Math.max(0, total - seen.mine - seen.othersCharged);
+      seen.othersCharged += fresh;
+      entry.windows.set(w, seen);
+      others += fresh;
+    }
+    for (const w of entry.windows.keys()) if (w < window - 1) entry.windows.delete(w);
+    if (others > 0) {
+      this.bucket(tenant, entry.direction, rate).charge(others, rate, this.clock.monotonicMs());
     }
   }
 
@@ -133,15 +167,12 @@ export class QuotaService implements OnModuleDestroy {
     this.track(tenant, direction).pending += bytes;
   }
 
-  /**
-   * The tenant's shared usage, followed from its first request here on (what the other nodes
-   * charged before this node took part is in their buckets, not this one's).
-   */
+  /** The tenant's shared usage, followed from its first request here on. */
   private track(tenant: Tenant, direction: Direction): Shared {
     const key = `${tenant.id}:${direction}`;
     let entry = this.shared.get(key);
     if (entry === undefined) {
-      entry = { tenantId: tenant.id, direction, pending: 0, seenTotal: -1 };
+      entry = { tenantId: tenant.id, direction, pending: 0, windows: new Map() };
       this.shared.set(key, entry);
     }
     return entry;
