@@ -101,10 +101,12 @@ function overloadLine(o: Overload): string {
     withSpread(spread(o.runs.map(pick)), (v) => num(v, digits));
   return (
     `- Overload (open loop, ${num(o.ratePerSecond)} single-record produces/s = ${OVERLOAD_FACTOR}x the fsync row's median, ` +
-    `${OVERLOAD_MS / 1000} s x ${RUNS}, up to 1024 connections): served ${f(served)} req/s with ` +
-    `p50 ${f((r) => r.servedMs.p50, 1)} ms, p99 ${f((r) => r.servedMs.p99, 1)} ms, max ${f((r) => r.servedMs.max, 1)} ms; ` +
+    `${OVERLOAD_MS / 1000} s x ${RUNS}, up to 1024 connections): served ${f(served)} req/s; ` +
+    `served from its writing to its answer p50 ${f((r) => r.servedSinceSentMs.p50, 1)} ms, p99 ${f((r) => r.servedSinceSentMs.p99, 1)} ms ` +
+    `(from when it was due, waits for a free connection included: p50 ${f((r) => r.servedMs.p50, 1)} ms, p99 ${f((r) => r.servedMs.p99, 1)} ms, max ${f((r) => r.servedMs.max, 1)} ms); ` +
     `shed ${f((r) => share(r) * 100, 1)}% (429/503 answered in p99 ${f((r) => r.shedMs.p99, 1)} ms, ` +
-    `${num((retryAfter / Math.max(1, shed)) * 100, 1)}% with Retry-After); other failures ${others}; node peak RSS ${num(o.peakRssMb)} MB.`
+    `${num((retryAfter / Math.max(1, shed)) * 100, 1)}% with Retry-After; a refused connection reads nothing for that long, so the client's other requests wait for a free one); ` +
+    `not sent (the client's bound of 20,000 waiting reached) or failed: ${others}; node peak RSS ${num(o.peakRssMb)} MB.`
   );
 }
 

@@ -4,7 +4,10 @@
 // moment a request was due, so time spent waiting for a free connection counts too. Answers
 // are sorted into served (2xx), shed (429/503 with Retry-After) and others; prints one JSON
 // line. Requests in flight are bounded (`inFlightMax`): past it, a due request is counted as
-// dropped by the client, not started.
+// dropped by the client, not started. A second clock starts when the request is written to its
+// connection (undici's sendHeaders diagnostic): the server's own queueing, without the time a
+// request waited in the client for a free connection.
+import { subscribe } from 'node:diagnostics_channel';
 import { Pool } from 'undici';
 import { Histogram } from '../common/histogram';
 import { type LoadRequest } from './load';
@@ -27,6 +30,8 @@ export interface OpenLoadResult {
   seconds: number;
   servedMs: { p50: number; p99: number; max: number };
   shedMs: { p50: number; p99: number; max: number };
+  /** From the request's writing to its answer. */
+  servedSinceSentMs: { p50: number; p99: number; max: number };
 }
 
 const TICK_MS = 2;
@@ -40,29 +45,45 @@ export async function openLoad(spec: OpenLoadSpec): Promise<OpenLoadResult> {
   const pool = new Pool(spec.origin, { connections: spec.connections, pipelining: 1 });
   const served = new Histogram();
   const shed = new Histogram();
+  const servedSinceSent = new Histogram();
+  const sentAt = new Map<string, number>();
+  subscribe('undici:client:sendHeaders', (message) => {
+    const headers = (message as { request: { headers: unknown } }).request.headers;
+    const list = Array.isArray(headers) ? headers.map(String) : String(headers).split(',');
+    const at = list.indexOf('x-request-id');
+    if (at >= 0 && list[at + 1] !== undefined) sentAt.set(list[at + 1]!, performance.now());
+  });
+  let sequence = 0;
   const counts = { due: 0, shedWithRetryAfter: 0, other: 0, clientDropped: 0 };
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
   const send = (dueMs: number) => {
     inFlight++;
+    const id = `open-${sequence++}`;
     const request = pool
       .request({
         method: spec.method,
         path: spec.path,
-        headers: spec.headers,
+        headers: { ...spec.headers, 'x-request-id': id },
         ...(spec.body === undefined ? {} : { body: spec.body }),
       })
       .then(async (response) => {
         await response.body.dump();
-        const ms = performance.now() - dueMs;
-        if (response.statusCode >= 200 && response.statusCode < 300) served.recordMs(ms);
-        else if (response.statusCode === 429 || response.statusCode === 503) {
+        const nowMs = performance.now();
+        const ms = nowMs - dueMs;
+        const sent = sentAt.get(id);
+        sentAt.delete(id);
+        if (response.statusCode >= 200 && response.statusCode < 300) {
+          served.recordMs(ms);
+          if (sent !== undefined) servedSinceSent.recordMs(nowMs - sent);
+        } else if (response.statusCode === 429 || response.statusCode === 503) {
           shed.recordMs(ms);
           if (response.headers['retry-after'] !== undefined) counts.shedWithRetryAfter++;
         } else counts.other++;
       })
       .catch(() => {
         counts.other++;
+        sentAt.delete(id);
       })
       .finally(() => {
         inFlight--;
@@ -97,6 +118,7 @@ export async function openLoad(spec: OpenLoadSpec): Promise<OpenLoadResult> {
     seconds: (performance.now() - startedMs) / 1000,
     servedMs: percentiles(served),
     shedMs: percentiles(shed),
+    servedSinceSentMs: percentiles(servedSinceSent),
   };
 }
 

@@ -106,9 +106,13 @@ function holdConnection(res: ServerResponse, ms: number): void {
     setImmediate(() => {
       if (socket.destroyed) return;
       socket.pause();
-      const timer = setTimeout(() => socket.resume(), ms);
+      const onClose = () => clearTimeout(timer);
+      const timer = setTimeout(() => {
+        socket.off('close', onClose);
+        socket.resume();
+      }, ms);
       timer.unref();
-      socket.once('close', () => clearTimeout(timer));
+      socket.once('close', onClose);
     });
   });
 }
