@@ -3,7 +3,14 @@ import * as path from 'node:path';
 
 /** Path of a compiled script under dist/ (built by `npm test` before Jest starts). */
 export function distScript(relative: string): string {
-  const file = path.join(__dirname, '..', '..', 'dist', relative);
+  // From test/support (Jest) or from dist/test/support (a compiled bench): the repository root.
+  const root = path.join(
+    __dirname,
+    '..',
+    '..',
+    ...(path.basename(path.join(__dirname, '..', '..')) === 'dist' ? ['..'] : []),
+  );
+  const file = path.join(root, 'dist', relative);
   if (!fs.existsSync(file)) {
     throw new Error(
       `${file} is missing: run \`npm run build\` (npm test does it) before this test`,
