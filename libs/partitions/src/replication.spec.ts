@@ -23,12 +23,19 @@ function batch(values: string[]): Buffer {
   );
 }
 
+/** Lets `count` turns of the event loop go by (replication moves on meanwhile). */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 class Cluster {
   readonly clock = new ManualClock();
   readonly managers = new Map<number, PartitionManager>();
   readonly logs = new Map<number, LogManager>();
-  /** Nodes whose fetches fail (a follower cut off from its leader). */
+  /** Nodes whose fetches fail (a follower cut off from its leader): see cutOff. */
   readonly cut = new Set<number>();
+  /** Each node's fetches in flight, ended at once when it is cut off. */
+  private readonly fetching = new Map<number, Set<AbortController>>();
   row: PartitionAssignment = { leader: 1, leaderEpoch: 0, replicas: NODES, isr: NODES, version: 0 };
   config: TopicConfig;
 
@@ -71,15 +78,29 @@ class Cluster {
   private endpoint(from: number, leaderId: number): LeaderEndpoint {
     return {
       replicaFetch: async (request, signal) => {
-        if (this.cut.has(from)) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          throw new Error(`node ${from} is cut off`);
-        }
+        if (this.cut.has(from)) throw new Error(`node ${from} is cut off`);
         const leader = this.managers.get(leaderId);
         if (leader === undefined) throw new Error(`node ${leaderId} is down`);
-        return leader.replicaFetch(request, signal);
+        const call = new AbortController();
+        const onAbort = () => call.abort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        let calls = this.fetching.get(from);
+        if (calls === undefined) this.fetching.set(from, (calls = new Set()));
+        calls.add(call);
+        try {
+          return await leader.replicaFetch(request, call.signal);
+        } finally {
+          calls.delete(call);
+          signal?.removeEventListener('abort', onAbort);
+        }
       },
     };
+  }
+
+  /** Cuts a node off from its leader: its next fetches fail, and one parked now ends empty. */
+  cutOff(id: number): void {
+    this.cut.add(id);
+    for (const call of this.fetching.get(id) ?? []) call.abort();
   }
 
   /** The metadata store's compare-and-set, then every node hears of the new row. */
@@ -177,7 +198,7 @@ describe('replication', () => {
     cluster = new Cluster({ 'min.insync.replicas': '2' });
     await cluster.start();
     only(await cluster.produce(['a']));
-    cluster.cut.add(3);
+    cluster.cutOff(3);
     const pending = cluster.produce(['b']);
     // Node 2 has it, node 3 cannot: the high watermark stays below it.
     await waitUntil(
@@ -220,8 +241,8 @@ describe('replication', () => {
   it('answers a write whose ISR shrank below min.insync.replicas while it waited with NOT_ENOUGH_REPLICAS', async () => {
     cluster = new Cluster({ 'min.insync.replicas': '2' });
     await cluster.start();
-    cluster.cut.add(2);
-    cluster.cut.add(3);
+    cluster.cutOff(2);
+    cluster.cutOff(3);
     const pending = cluster.produce(['x']);
     await waitUntil(async () => (await cluster.contents(1)).length === 1, 'the leader wrote it');
     cluster.clock.advance(LAG_MS + 1);
@@ -257,8 +278,8 @@ describe('replication', () => {
     only(await cluster.produce(['a', 'b']));
     await cluster.converged();
     // Node 1 writes two more that no follower gets (acks=1), then loses the leadership.
-    cluster.cut.add(2);
-    cluster.cut.add(3);
+    cluster.cutOff(2);
+    cluster.cutOff(3);
     only(await cluster.produce(['lost-1', 'lost-2'], 1));
     await cluster.elect(2, [2, 3]);
     cluster.cut.clear();
@@ -289,11 +310,7 @@ describe('replication', () => {
       // A round: perhaps cut a node off from its leader; write; perhaps move the leadership
       // (most often to a node that was cut off, which is the likeliest to lack something);
       // perhaps heal the cuts, or let the leader drop laggards from the ISR.
-      if (random() < 0.4) {
-        cluster.cut.add(pick(NODES));
-        // Past the fetch a cut-off node may have parked before the cut (maxWaitMs 20).
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
+      if (random() < 0.4) cluster.cutOff(pick(NODES));
       for (let i = Math.floor(random() * 3); i >= 0; i--) {
         const value = `r${round}-${i}`;
         inFlight.push(
@@ -302,7 +319,7 @@ describe('replication', () => {
           }),
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, random() * 5));
+      await turns(Math.floor(random() * 20));
       if (random() < 0.4) {
         const cutInIsr = cluster.row.isr.filter((id) => cluster.cut.has(id));
         await cluster.elect(
@@ -314,7 +331,7 @@ describe('replication', () => {
         cluster.clock.advance(LAG_MS + 1);
         await cluster.manager(cluster.row.leader).checkIsr();
       }
-      await new Promise((resolve) => setTimeout(resolve, random() * 10));
+      await turns(Math.floor(random() * 40));
     }
     await Promise.all(inFlight);
     cluster.cut.clear();
