@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPostgresDatabase, type TestPostgresDatabase } from '../support/postgres-database';
 import { seededRandom, testSeed } from '../support/random';
-import { type ServiceProcess, startService } from '../support/service-process';
+import { callService, type ServiceProcess, startService } from '../support/service-process';
 
 const ROUNDS = 10;
 const REQUESTS = 300;
@@ -20,28 +20,6 @@ interface Offset {
   partition: number;
   offset: number;
   timestamp: number;
-}
-
-async function call(
-  url: string,
-  method: string,
-  route: string,
-  token: string,
-  init: {
-    body?: unknown;
-    headers?: Record<string, string>;
-  } = {},
-) {
-  const response = await fetch(url + route, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
 }
 
 /** Request `i` of a round: two keyed records and a keyless one, so it spans partitions. */
@@ -94,19 +72,19 @@ describe.each(['pglite', 'postgres'] as const)(
     it(`writes every request once over ${ROUNDS} kill-and-retry rounds`, async () => {
       const random = seededRandom(seed);
       let node = await start();
-      await call(node.url, 'POST', '/v1/admin/tenants', ADMIN, { body: { name: 'retry' } });
+      await callService(node.url, 'POST', '/v1/admin/tenants', ADMIN, { name: 'retry' });
       const token = (
-        await call(node.url, 'POST', '/v1/admin/tenants/retry/keys', ADMIN, { body: { name: 'k' } })
+        await callService(node.url, 'POST', '/v1/admin/tenants/retry/keys', ADMIN, { name: 'k' })
       ).body.key as string;
-      const created = await call(node.url, 'POST', '/v1/topics', token, {
-        body: { name: 'payments', partitions: PARTITIONS },
+      const created = await callService(node.url, 'POST', '/v1/topics', token, {
+        name: 'payments',
+        partitions: PARTITIONS,
       });
       expect(created.status).toBe(201);
 
       const produce = (url: string, r: ReturnType<typeof request>) =>
-        call(url, 'POST', '/v1/topics/payments/records?acks=all', token, {
-          body: r.body,
-          headers: { 'Idempotency-Key': r.key },
+        callService(url, 'POST', '/v1/topics/payments/records?acks=all', token, r.body, {
+          'Idempotency-Key': r.key,
         });
       /** The final answer of every request: where its records are. */
       const answers = new Map<string, { values: string[]; offsets: Offset[] }>();
@@ -151,7 +129,7 @@ describe.each(['pglite', 'postgres'] as const)(
       const stored = new Map<string, string>(); // "partition:offset" -> value
       for (let partition = 0; partition < PARTITIONS; partition++) {
         for (let offset = 0; ;) {
-          const page = await call(
+          const page = await callService(
             node.url,
             'GET',
             `/v1/topics/payments/partitions/${partition}/records?offset=${offset}&maxRecords=10000`,

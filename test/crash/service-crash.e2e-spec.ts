@@ -5,7 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { seededRandom, testSeed } from '../support/random';
-import { type ServiceProcess, startService } from '../support/service-process';
+import { callService as call, type ServiceProcess, startService } from '../support/service-process';
 
 const ROUNDS = 5;
 const CLIENTS = 8;
@@ -23,15 +23,6 @@ function startNode(dataDir: string): Promise<ServiceProcess> {
     DATABASE_URL: '',
     REDIS_URL: '',
   });
-}
-
-async function call(url: string, method: string, route: string, token: string, body?: unknown) {
-  const response = await fetch(url + route, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
 }
 
 /** Waits until the service reports `count` parked long-polls in its metrics. */

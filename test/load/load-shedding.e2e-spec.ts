@@ -9,19 +9,10 @@ import * as path from 'node:path';
 import { Pool } from 'undici';
 import { type OpenLoadResult } from '../../bench/http/open-load';
 import { distScript } from '../support/dist';
-import { type ServiceProcess, startService } from '../support/service-process';
+import { callService as call, type ServiceProcess, startService } from '../support/service-process';
 
 const ADMIN = 'load-shedding-operator-token';
 const BODY = JSON.stringify({ records: [{ value: 'x'.repeat(98) }] });
-
-async function call(url: string, method: string, route: string, token: string, body?: unknown) {
-  const response = await fetch(url + route, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
 
 /** Closed-loop produces over `connections` for `durationMs`: statuses and latencies. */
 async function closedLoop(url: string, token: string, connections: number, durationMs: number) {

@@ -9,7 +9,12 @@ import * as path from 'node:path';
 import { waitUntil } from '@tributary/common';
 import { createPostgresDatabase, type TestPostgresDatabase } from './postgres-database';
 import { testRedis, type TestRedis } from './redis';
-import { type ServiceProcess, startService } from './service-process';
+import {
+  callService,
+  type ServiceProcess,
+  type ServiceReply,
+  startService,
+} from './service-process';
 
 export const CLUSTER_ADMIN = 'cluster-test-operator-token';
 
@@ -17,12 +22,6 @@ export interface ClusterOptions {
   nodes?: number;
   sessionMs?: number;
   replicaLagMs?: number;
-}
-
-export interface Reply {
-  status: number;
-  body: any;
-  headers: Headers;
 }
 
 export interface PartitionView {
@@ -123,30 +122,15 @@ export class TestCluster {
     this.paused.delete(id);
   }
 
-  async call(
+  call(
     id: number,
     method: string,
     route: string,
     token: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<Reply> {
-    const response = await fetch(this.url(id) + route, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text === '' ? undefined : JSON.parse(text),
-      headers: response.headers,
-    };
+  ): Promise<ServiceReply> {
+    return callService(this.url(id), method, route, token, body, headers);
   }
 
   /** A tenant with an all-powerful key, made through node `via`; returns the key. */

@@ -38,3 +38,33 @@ export async function startService(env: NodeJS.ProcessEnv, cwd?: string): Promis
   });
   return { proc, url, exited };
 }
+
+export interface ServiceReply {
+  status: number;
+  /** The parsed JSON answer; undefined when it has none. */
+  body: any;
+  headers: Headers;
+}
+
+/** One JSON call with a bearer token, bounded at 30 s. */
+export async function callService(
+  url: string,
+  method: string,
+  route: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ServiceReply> {
+  const response = await fetch(url + route, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text === '' ? undefined : JSON.parse(text),
+    headers: response.headers,
+  };
+}

@@ -4,7 +4,7 @@
 // suite): async, multi-partition where one call per leader saves round trips, every call
 // bounded in time. Errors are coded (BrokerError); a call for a partition this node does not
 // lead is refused with the retriable NOT_LEADER_OR_FOLLOWER and changes nothing.
-import { type BrokerError } from '@tributary/common';
+import { assert, type BrokerError } from '@tributary/common';
 import { type TopicPartition } from './topic-partition';
 import { type WakeReason } from './wait-set';
 
@@ -110,7 +110,7 @@ export interface BrokerClient {
 /** The value of a one-request call's single outcome, or its error thrown. */
 export function only<T>(outcomes: readonly Outcome<T>[]): T {
   const outcome = outcomes[0];
-  if (outcome === undefined) throw new Error('a call for one partition answered nothing');
+  assert(outcome !== undefined, 'a call for one partition answered nothing');
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }

@@ -74,18 +74,51 @@ function split(body: Buffer, lengths: readonly number[]): Buffer[] {
   return pieces;
 }
 
+/** What a value with records becomes on the wire: its other fields, and its records' length. */
+type Packed<T> = Omit<T, 'records'> & { bytes: number };
+
+/**
+ * Outcomes whose values carry records: the fields go in the header, the records one after
+ * another in the body (null stands for an outcome left out, e.g. a read the budget skipped).
+ */
+function packOutcomes<T extends { records: Buffer }>(
+  outcomes: readonly (Outcome<T> | undefined)[],
+): { wire: (WireOutcome<Packed<T>> | null)[]; body: Buffer } {
+  const bodies: Buffer[] = [];
+  const wire = outcomes.map((o): WireOutcome<Packed<T>> | null => {
+    if (o === undefined) return null;
+    if (!o.ok) return toWire<Packed<T>>(o);
+    const { records, ...rest } = o.value;
+    bodies.push(records);
+    return { ok: true as const, value: { ...rest, bytes: records.length } };
+  });
+  return { wire, body: Buffer.concat(bodies) };
+}
+
+function unpackOutcomes<T extends { records: Buffer }>(
+  wire: readonly (WireOutcome<Packed<T>> | null)[],
+  body: Buffer | undefined,
+): (Outcome<T> | undefined)[] {
+  const records = split(
+    body ?? EMPTY,
+    wire.map((w) => (w !== null && w.ok ? w.value.bytes : 0)),
+  );
+  return wire.map((w, i) => {
+    if (w === null) return undefined;
+    if (!w.ok) return fromWire(w);
+    const { bytes: _bytes, ...rest } = w.value;
+    return { ok: true, value: { ...rest, records: records[i]! } as unknown as T };
+  });
+}
+
 // ---- serving ----
 
 type ProduceHeader = { requests: (Omit<ProduceRequest, 'batch'> & { bytes: number })[] };
 type FetchHeader = Omit<FetchRequest, 'signal'>;
 type FetchAnswerHeader = Omit<FetchResult, 'records'>;
-type FetchManyAnswerHeader = {
-  results: (WireOutcome<FetchAnswerHeader & { bytes: number }> | null)[];
-};
+type FetchManyAnswerHeader = { results: (WireOutcome<Packed<FetchResult>> | null)[] };
 type AwaitHeader = { positions: PartitionPosition[]; maxWaitMs: number };
-type ReplicaFetchAnswerHeader = {
-  answers: WireOutcome<Omit<ReplicaFetchAnswer, 'records'> & { bytes: number }>[];
-};
+type ReplicaFetchAnswerHeader = { answers: WireOutcome<Packed<ReplicaFetchAnswer>>[] };
 
 /** Answers another node's calls from this node's partitions. */
 export function serveBroker(manager: PartitionManager): (call: RpcCall) => Promise<RpcAnswer> {
@@ -107,16 +140,10 @@ export function serveBroker(manager: PartitionManager): (call: RpcCall) => Promi
         return { header: rest, body: records };
       }
       case BrokerMethod.FetchMany: {
-        const results = await manager.fetchMany(header as FetchManyRequest);
-        const bodies: Buffer[] = [];
-        const wire = results.map((r) => {
-          if (r === undefined) return null;
-          if (!r.ok) return toWire(r);
-          const { records, ...rest } = r.value;
-          bodies.push(records);
-          return { ok: true as const, value: { ...rest, bytes: records.length } };
-        });
-        return { header: { results: wire }, body: Buffer.concat(bodies) };
+        const { wire, body: records } = packOutcomes(
+          await manager.fetchMany(header as FetchManyRequest),
+        );
+        return { header: { results: wire }, body: records };
       }
       case BrokerMethod.AwaitRecords: {
         const { positions, maxWaitMs } = header as AwaitHeader;
@@ -135,15 +162,10 @@ export function serveBroker(manager: PartitionManager): (call: RpcCall) => Promi
         return { header: { outcomes: (await manager.states(tps)).map(toWire) } };
       }
       case BrokerMethod.ReplicaFetch: {
-        const answers = await manager.replicaFetch(header as ReplicaFetchRequest, signal);
-        const bodies: Buffer[] = [];
-        const wire = answers.map((a) => {
-          if (!a.ok) return toWire(a);
-          const { records, ...rest } = a.value;
-          bodies.push(records);
-          return { ok: true as const, value: { ...rest, bytes: records.length } };
-        });
-        return { header: { answers: wire }, body: Buffer.concat(bodies) };
+        const { wire, body: records } = packOutcomes(
+          await manager.replicaFetch(header as ReplicaFetchRequest, signal),
+        );
+        return { header: { answers: wire }, body: records };
       }
       default:
         throw new BrokerError('INVALID_REQUEST', `unknown rpc method ${method}`);
@@ -195,14 +217,7 @@ export class RemoteBroker implements BrokerClient, LeaderEndpoint {
   async fetchMany(request: FetchManyRequest): Promise<FetchManyResult> {
     const answer = await this.rpc.call(BrokerMethod.FetchMany, request);
     const { results } = answer.header as FetchManyAnswerHeader;
-    const lengths = results.map((r) => (r !== null && r.ok ? r.value.bytes : 0));
-    const bodies = split(answer.body ?? EMPTY, lengths);
-    return results.map((r, i) => {
-      if (r === null) return undefined;
-      if (!r.ok) return fromWire(r);
-      const { bytes: _bytes, ...rest } = r.value;
-      return { ok: true, value: { ...rest, records: bodies[i]! } };
-    });
+    return unpackOutcomes<FetchResult>(results, answer.body);
   }
 
   async awaitRecords(
@@ -247,14 +262,10 @@ export class RemoteBroker implements BrokerClient, LeaderEndpoint {
       ...(signal === undefined ? {} : { signal }),
     });
     const { answers } = answer.header as ReplicaFetchAnswerHeader;
-    const bodies = split(
-      answer.body ?? EMPTY,
-      answers.map((a) => (a.ok ? a.value.bytes : 0)),
-    );
-    return answers.map((a, i) => {
-      if (!a.ok) return fromWire(a);
-      const { bytes: _bytes, ...rest } = a.value;
-      return { ok: true, value: { ...rest, records: bodies[i]! } };
-    });
+    // Every answer is an outcome (the leader leaves none out).
+    return unpackOutcomes<ReplicaFetchAnswer>(
+      answers,
+      answer.body,
+    ) as Outcome<ReplicaFetchAnswer>[];
   }
 }

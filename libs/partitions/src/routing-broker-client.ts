@@ -98,14 +98,8 @@ export class RoutingBrokerClient implements BrokerClient {
     );
   }
 
-  async fetch(request: FetchRequest): Promise<FetchResult> {
-    try {
-      return await this.route(request).broker.fetch(request);
-    } catch (error) {
-      throw isBrokerError(error, 'UNKNOWN_TOPIC_OR_PARTITION') && this.known(request)
-        ? movedError(error)
-        : error;
-    }
+  fetch(request: FetchRequest): Promise<FetchResult> {
+    return this.single(request, (broker) => broker.fetch(request));
   }
 
   fetchMany(request: FetchManyRequest): Promise<FetchManyResult> {
