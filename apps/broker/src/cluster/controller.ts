@@ -12,6 +12,7 @@ import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore } from '@tributary/metadata';
 import { type Logger } from 'pino';
 import { brokerLease } from './broker-session';
+import { Coalesced } from './coalesced';
 import { decide } from './controller-decisions';
 
 export const CONTROLLER_LEASE = 'controller';
@@ -35,10 +36,9 @@ export class Controller {
   /** The epoch this node controls in; undefined while it does not. */
   private epoch: number | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private again = false;
+  private readonly checks = new Coalesced(() => this.check());
   private closed = false;
-  private checks = 0;
+  private checkCount = 0;
   private lastAlive = '';
   /** Node id -> when (monotonic ms) this controller first saw it alive, in its current run. */
   private readonly aliveSince = new Map<number, number>();
@@ -66,22 +66,11 @@ export class Controller {
   /** Runs a check now, or right after the one running. */
   poke(): void {
     if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    void this.check()
+    this.checks
+      .run()
       .catch((error: unknown) =>
         this.options.logger.warn({ err: error }, 'controller check failed'),
-      )
-      .finally(() => {
-        this.running = false;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+      );
   }
 
   private async check(): Promise<void> {
@@ -103,8 +92,8 @@ export class Controller {
     }
     const alive = await this.liveNodes();
     const key = [...alive].sort((a, b) => a - b).join(',');
-    this.checks += 1;
-    if (key === this.lastAlive && this.checks % RECONCILE_EVERY_CHECKS !== 0) return;
+    this.checkCount += 1;
+    if (key === this.lastAlive && this.checkCount % RECONCILE_EVERY_CHECKS !== 0) return;
     this.lastAlive = key;
     await this.reconcile(alive);
   }

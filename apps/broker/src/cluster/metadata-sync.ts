@@ -6,6 +6,7 @@
 import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore } from '@tributary/metadata';
 import { type Logger } from 'pino';
+import { Coalesced } from './coalesced';
 import { type PartitionHosting } from './partition-hosting';
 
 export interface MetadataSyncOptions {
@@ -20,8 +21,13 @@ export class MetadataSync {
   private version = -1;
   private timer: NodeJS.Timeout | undefined;
   private stopWatching: (() => void) | undefined;
-  private reloading: Promise<void> | undefined;
-  private again = false;
+  private readonly reload = new Coalesced(async () => {
+    if (this.closed) return;
+    const version = await this.options.metadata.cluster.metadataVersion();
+    await this.options.metadata.reload();
+    this.version = version;
+    await this.options.hosting.sync();
+  });
   private announcing = false;
   private closed = false;
 
@@ -52,7 +58,7 @@ export class MetadataSync {
   }
 
   private async check(): Promise<void> {
-    if (this.closed || this.reloading !== undefined) return;
+    if (this.closed || this.reload.busy) return;
     try {
       const version = await this.options.metadata.cluster.metadataVersion();
       if (version !== this.version) await this.catchUp();
@@ -63,27 +69,13 @@ export class MetadataSync {
 
   /** Reloads the cache and re-hosts from it; resolves once a reload begun now has finished. */
   catchUp(): Promise<void> {
-    if (this.reloading !== undefined) {
-      this.again = true;
-      return this.reloading;
-    }
-    const run = async () => {
-      do {
-        this.again = false;
-        const version = await this.options.metadata.cluster.metadataVersion();
-        await this.options.metadata.reload();
-        this.version = version;
-        await this.options.hosting.sync();
-      } while (this.again && !this.closed);
-    };
-    this.reloading = run().finally(() => (this.reloading = undefined));
-    return this.reloading;
+    return this.reload.run();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     this.stopWatching?.();
-    await this.reloading?.catch(() => undefined);
+    await this.reload.idle();
   }
 }

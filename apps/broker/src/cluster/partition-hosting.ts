@@ -19,13 +19,13 @@ import {
 import { type LogManager } from '@tributary/storage';
 import { type Logger } from 'pino';
 import { type TopicHosting } from '../../../gateway/src/index';
+import { Coalesced } from './coalesced';
 
 const LOG_NAME = /^([0-9a-f-]{36})\/([0-9a-f-]{36})-(\d+)$/;
 
 export class PartitionHosting implements TopicHosting {
   /** Syncs run one at a time; a request during one runs once more after it. */
-  private syncing: Promise<number> | undefined;
-  private syncAgain = false;
+  private readonly syncs = new Coalesced(() => this.serial(() => this.syncNow()));
   /** Every change of what is hosted runs after the one before it (a sync never undoes a delete). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -87,20 +87,7 @@ export class PartitionHosting implements TopicHosting {
 
   /** Brings the hosted partitions in line with the cached metadata; returns how many it hosts. */
   sync(): Promise<number> {
-    if (this.syncing !== undefined) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    const run = async (): Promise<number> => {
-      let hosted = 0;
-      do {
-        this.syncAgain = false;
-        hosted = await this.serial(() => this.syncNow());
-      } while (this.syncAgain);
-      return hosted;
-    };
-    this.syncing = run().finally(() => (this.syncing = undefined));
-    return this.syncing;
+    return this.syncs.run();
   }
 
   private async syncNow(): Promise<number> {
