@@ -4,14 +4,8 @@
 // delete-records. Everything that changes files runs serially through the appender.
 import * as path from 'node:path';
 import { assert, BrokerError, type Clock, LIMITS, systemClock } from '@tributary/common';
-import {
-  assignBatchOffsets,
-  readBatchHeader,
-  readProducerFields,
-  validateBatch,
-} from '@tributary/protocol';
-import { RECOVERY_BATCH_BYTES_MAX } from './batch-scan';
-import { type AppendOptions, checkAppendBatch } from './append-check';
+import { assignBatchOffsets } from '@tributary/protocol';
+import { type AppendOptions, checkAppendBatch, splitFollowerBatches } from './append-check';
 import { type FileSystem } from './file-system';
 import { GroupCommitAppender } from './group-commit-appender';
 import { type HandlePool } from './handle-pool';
@@ -20,8 +14,8 @@ import { checkLogConfig, type LogConfig } from './log-config';
 import { type LoadStats, loadLog, segmentOptions, writePartitionCheckpoint } from './log-loader';
 import { LogSegment, type StampedBatch } from './log-segment';
 import { LogSegments } from './log-segments';
-import { loadProducerState, writeProducerSnapshot } from './producer-snapshot';
-import { type ProducerBatch, type ProducerState, type ProducerStateLimits } from './producer-state';
+import { ProducerLog } from './producer-log';
+import { type ProducerStateLimits } from './producer-state';
 import { RetentionPolicy } from './retention';
 
 export interface PartitionLogOptions {
@@ -68,37 +62,6 @@ export interface LogReadResult {
 
 export type LogListener = (event: { highWatermark: number; logEndOffset: number }) => void;
 
-/** Cuts a follower's records into stamped batches, checking each and their continuity. */
-function splitFollowerBatches(records: Buffer, expectedBaseOffset: number): StampedBatch[] {
-  const batches: StampedBatch[] = [];
-  let next = expectedBaseOffset;
-  for (let at = 0; at < records.length;) {
-    const check = validateBatch(records, at, RECOVERY_BATCH_BYTES_MAX);
-    if (!check.ok) {
-      throw new BrokerError('CORRUPT_RECORD', `replicated batch at byte ${at}: ${check.problem}`);
-    }
-    const buf = records.subarray(at, at + check.sizeBytes);
-    const header = readBatchHeader(buf);
-    if (header.baseOffset !== next) {
-      throw new BrokerError(
-        'CORRUPT_RECORD',
-        `replicated batch starts at offset ${header.baseOffset}, the log continues at ${next}`,
-      );
-    }
-    const lastOffset = header.baseOffset + header.lastOffsetDelta;
-    batches.push({
-      buf,
-      baseOffset: header.baseOffset,
-      lastOffset,
-      maxTimestamp: header.maxTimestamp,
-      leaderEpoch: header.partitionLeaderEpoch,
-    });
-    next = lastOffset + 1;
-    at += check.sizeBytes;
-  }
-  return batches;
-}
-
 export class PartitionLog {
   private readonly appender: GroupCommitAppender<StampedBatch>;
   private readonly listeners = new Set<LogListener>();
@@ -114,11 +77,6 @@ export class PartitionLog {
   private startOffset: number;
   private config: LogConfig;
   private epochDirty = false;
-  /** Idempotent producers' last batches, and the appends of theirs not yet acknowledged. */
-  private readonly producers: ProducerState;
-  private readonly producerAppends = new Map<number, Promise<unknown>>();
-  /** The log end the last producer snapshot was taken at. */
-  private producerSnapshotAt: number;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   leaderEpoch = 0;
@@ -129,7 +87,7 @@ export class PartitionLog {
     private readonly epochCache: LeaderEpochCache,
     loaded: { logStartOffset: number; highWatermark: number },
     readonly loadStats: LoadStats,
-    producers: { state: ProducerState; snapshotAt: number },
+    private readonly producers: ProducerLog,
   ) {
     this.clock = options.clock ?? systemClock;
     this.config = { ...options.config };
@@ -141,8 +99,6 @@ export class PartitionLog {
     this.ackedEnd = this.logEnd;
     this.hw = this.followEnd ? this.logEnd : loaded.highWatermark;
     this.leaderEpoch = Math.max(0, epochCache.latest()?.epoch ?? 0);
-    this.producers = producers.state;
-    this.producerSnapshotAt = producers.snapshotAt;
     const sink = {
       write: (batches: readonly StampedBatch[]) => this.writeGroup(batches),
       // Only the active segment can hold unsynced bytes: roll() syncs the old one before it
@@ -162,12 +118,12 @@ export class PartitionLog {
     checkLogConfig(options.config);
     const loaded = await loadLog(options.fs, options.pool, options.dir, options.config);
     const segments = new LogSegments(loaded.segments);
-    const producers = await loadProducerState(
+    const producers = await ProducerLog.open(
       options.fs,
       options.dir,
       segments,
       producerLimits(options),
-      (options.clock ?? systemClock).nowMs(),
+      options.clock ?? systemClock,
     );
     const log = new PartitionLog(
       options,
@@ -178,7 +134,7 @@ export class PartitionLog {
       producers,
     );
     // What the load scanned need not be scanned again after the next crash.
-    await log.snapshotProducers(log.logEnd);
+    await producers.snapshot(log.logEnd);
     return log;
   }
 
@@ -244,18 +200,9 @@ export class PartitionLog {
     // Everything up to the first await runs synchronously, so offsets follow call order.
     if (this.closed) throw new BrokerError('STORAGE_ERROR', 'log is closed');
     const header = checkAppendBatch(batch, this.config.maxMessageBytes, options);
-    const producer = readProducerFields(batch);
-    const nowMs = this.clock.nowMs();
-    if (producer.producerId >= 0) {
-      const check = this.producers.check(producer, nowMs);
-      if (check.kind === 'duplicate') return this.duplicateOf(check.batch);
-      if (check.kind === 'conflict') {
-        throw new BrokerError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `producer ${producer.producerId} already wrote another batch at offset ${check.batch.baseOffset}`,
-        );
-      }
-    }
+    const producer = this.producers.check(batch);
+    if (producer?.duplicate !== undefined)
+      return { ...(await producer.duplicate), duplicate: true };
     this.appender.checkCapacity(batch.length);
     const baseOffset = this.nextOffsetToAssign;
     const lastOffset = baseOffset + header.lastOffsetDelta;
@@ -270,37 +217,10 @@ export class PartitionLog {
       leaderEpoch,
     };
     const written = this.appender.enqueue(stamped, batch.length);
-    if (producer.producerId >= 0) {
-      const entry = { ...producer, baseOffset, lastOffset, appendedMs: nowMs };
-      this.producers.record(entry);
-      this.trackProducerAppend(entry, written);
-    }
+    if (producer !== undefined)
+      this.producers.appended(producer.fields, baseOffset, lastOffset, written);
     await written;
     return { baseOffset, lastOffset, duplicate: false };
-  }
-
-  /** A retry of a producer's last batch: answered once the first write is acknowledged. */
-  private async duplicateOf(batch: ProducerBatch): Promise<AppendResult> {
-    await this.producerAppends.get(batch.producerId);
-    return { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, duplicate: true };
-  }
-
-  /** Until its write is acknowledged, retries wait for it; if it fails, it never happened. */
-  private trackProducerAppend(entry: ProducerBatch, written: Promise<void>): void {
-    const tracked = written.then(
-      () => {
-        if (this.producerAppends.get(entry.producerId) === tracked)
-          this.producerAppends.delete(entry.producerId);
-      },
-      (error: unknown) => {
-        if (this.producerAppends.get(entry.producerId) === tracked)
-          this.producerAppends.delete(entry.producerId);
-        this.producers.forget(entry);
-        throw error;
-      },
-    );
-    tracked.catch(() => undefined); // the appender's caller sees the error; retries see it too
-    this.producerAppends.set(entry.producerId, tracked);
   }
 
   /**
@@ -313,20 +233,11 @@ export class PartitionLog {
     if (this.closed) throw new BrokerError('STORAGE_ERROR', 'log is closed');
     const batches = splitFollowerBatches(records, this.nextOffsetToAssign);
     this.appender.checkCapacity(records.length);
-    const nowMs = this.clock.nowMs();
     const written: Promise<void>[] = [];
     for (const batch of batches) {
       this.nextOffsetToAssign = batch.lastOffset + 1;
       if (this.epochCache.assign(batch.leaderEpoch, batch.baseOffset)) this.epochDirty = true;
-      const producer = readProducerFields(batch.buf);
-      if (producer.producerId >= 0) {
-        this.producers.record({
-          ...producer,
-          baseOffset: batch.baseOffset,
-          lastOffset: batch.lastOffset,
-          appendedMs: nowMs,
-        });
-      }
+      this.producers.copied(batch.buf, batch.baseOffset, batch.lastOffset);
       written.push(this.appender.enqueue(batch, batch.buf.length));
     }
     await Promise.all(written);
@@ -385,7 +296,7 @@ export class PartitionLog {
     assert(baseOffset >= old.nextOffset, 'roll below the log end');
     await old.sync();
     await old.onBecomeInactive();
-    await this.snapshotProducers(old.nextOffset);
+    await this.producers.snapshot(old.nextOffset);
     return this.newSegment(baseOffset);
   }
 
@@ -490,7 +401,7 @@ export class PartitionLog {
       this.hw = Math.min(this.hw, this.logEnd);
       this.producers.truncateFrom(this.logEnd);
       // A snapshot taken past the cut would describe batches that are gone.
-      await this.snapshotProducers(this.logEnd, true);
+      await this.producers.snapshot(this.logEnd, true);
       if (this.epochCache.truncateFromEnd(this.logEnd)) await this.epochCache.checkpoint();
       await this.checkpoint();
       return this.logEnd;
@@ -513,7 +424,7 @@ export class PartitionLog {
       this.ackedEnd = offset;
       this.hw = offset;
       this.producers.truncateFrom(0);
-      await this.snapshotProducers(offset, true);
+      await this.producers.snapshot(offset, true);
       // No record is left to carry an epoch: the leader's batches bring theirs.
       if (this.epochCache.truncateFromEnd(0)) await this.epochCache.checkpoint();
       await this.checkpoint();
@@ -573,22 +484,8 @@ export class PartitionLog {
     await active.flushIndexes();
     this.durableEnd = this.logEnd;
     if (this.followEnd) this.advanceHighWatermark(this.durableEnd);
-    await this.snapshotProducers(this.logEnd);
+    await this.producers.snapshot(this.logEnd);
     await this.checkpoint();
-  }
-
-  /**
-   * Writes the producer state of the batches below `offset` (all written) as the snapshot at
-   * it, unless the last one was taken there already.
-   */
-  private async snapshotProducers(offset: number, force = false): Promise<void> {
-    if (offset === this.producerSnapshotAt && !force) return;
-    this.producers.evict(this.clock.nowMs());
-    await writeProducerSnapshot(this.options.fs, this.options.dir, {
-      offset,
-      batches: this.producers.below(offset),
-    });
-    this.producerSnapshotAt = offset;
   }
 
   private async checkpoint(): Promise<void> {

@@ -49,6 +49,8 @@ export class LoadShedder {
   private limit: number;
   private total = 0;
   private readonly tenants = new Map<string, TenantLoad>();
+  /** Tenants sending (in the last tenantActiveMs): counted by each sample, not per request. */
+  private active = 0;
   private readonly delay: IntervalHistogram;
   private readonly timer: NodeJS.Timeout;
   private shedCount = 0;
@@ -87,10 +89,14 @@ export class LoadShedder {
   admit(tenantId: string): () => void {
     const nowMs = performance.now();
     let load = this.tenants.get(tenantId);
-    if (load === undefined) this.tenants.set(tenantId, (load = { inFlight: 0, lastSeenMs: nowMs }));
+    if (load === undefined)
+      this.tenants.set(tenantId, (load = { inFlight: 0, lastSeenMs: -Infinity }));
+    // A tenant starting to send counts at once; the sample recounts exactly.
+    if (!this.isActive(load, nowMs)) this.active += 1;
     load.lastSeenMs = nowMs;
-    const share = Math.max(1, Math.floor(this.limit / this.activeTenants(nowMs)));
-    const overShare = load.inFlight >= share;
+    const share = Math.max(1, Math.floor(this.limit / Math.max(1, this.active)));
+    // Alone, a tenant's share is the node: what stops it then is the node being full.
+    const overShare = load.inFlight >= share && this.active > 1;
     if (this.total >= this.limit || (overShare && this.total >= this.limit / 2)) {
       this.shedCount++;
       throw overShare ? overTenantShare(share) : nodeFull();
@@ -107,12 +113,8 @@ export class LoadShedder {
     };
   }
 
-  private activeTenants(nowMs: number): number {
-    let active = 0;
-    for (const load of this.tenants.values()) {
-      if (load.inFlight > 0 || nowMs - load.lastSeenMs <= this.limits.tenantActiveMs) active++;
-    }
-    return Math.max(1, active);
+  private isActive(load: TenantLoad, nowMs: number): boolean {
+    return load.inFlight > 0 || nowMs - load.lastSeenMs <= this.limits.tenantActiveMs;
   }
 
   private sample(): void {
@@ -128,10 +130,12 @@ export class LoadShedder {
       );
     }
     const nowMs = performance.now();
+    let active = 0;
     for (const [tenantId, load] of this.tenants) {
-      if (load.inFlight === 0 && nowMs - load.lastSeenMs > this.limits.tenantActiveMs)
-        this.tenants.delete(tenantId);
+      if (this.isActive(load, nowMs)) active += 1;
+      else this.tenants.delete(tenantId);
     }
+    this.active = active;
   }
 
   close(): void {

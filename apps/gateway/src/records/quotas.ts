@@ -66,6 +66,8 @@ interface Shared {
   pending: number;
   /** Per window (second): what this node added, and the others' bytes already charged here. */
   windows: Map<number, { mine: number; othersCharged: number }>;
+  /** When the tenant last called this node (wall-clock ms). */
+  lastCallMs: number;
 }
 
 @Injectable()
@@ -95,8 +97,11 @@ export class QuotaService implements OnModuleDestroy {
       for (const [key, entry] of this.shared) {
         const tenant = this.ctx.metadata.cache.tenant(entry.tenantId);
         const rate = tenant === undefined ? undefined : this.rate(tenant, entry.direction);
-        if (tenant === undefined || rate === undefined) {
-          this.shared.delete(key); // the tenant or its quota is gone
+        // The tenant or its quota is gone, or the tenant has not called here for two windows
+        // (when it does again, what the others spent in the last two is charged then).
+        const idle = entry.pending === 0 && this.clock.nowMs() - entry.lastCallMs > 2 * WINDOW_MS;
+        if (tenant === undefined || rate === undefined || idle) {
+          this.shared.delete(key);
           continue;
         }
         await this.syncEntry(entry, window, tenant, rate).catch(() => undefined);
@@ -172,9 +177,10 @@ export class QuotaService implements OnModuleDestroy {
     const key = `${tenant.id}:${direction}`;
     let entry = this.shared.get(key);
     if (entry === undefined) {
-      entry = { tenantId: tenant.id, direction, pending: 0, windows: new Map() };
+      entry = { tenantId: tenant.id, direction, pending: 0, windows: new Map(), lastCallMs: 0 };
       this.shared.set(key, entry);
     }
+    entry.lastCallMs = this.clock.nowMs();
     return entry;
   }
 
