@@ -2,7 +2,8 @@
 // Postgres with DATABASE_URL), coordination (this process, or Redis with REDIS_URL), the
 // partition logs, the broker core, its place in the cluster (a cluster of one when standalone)
 // and the gateway on one HTTP port, which reaches every partition through its leader.
-// close() drains: no new connections, parked long-polls answered, requests in flight finished
+// close() drains: leaderships handed to other replicas (controlled shutdown), no new
+// connections, parked long-polls answered, requests in flight finished
 // (within a bound), the broker lease given up (so leaderships move at once), logs flushed,
 // everything closed in reverse order.
 import * as fsp from 'node:fs/promises';
@@ -139,6 +140,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         coordinator,
         hosting,
         cluster: cluster.directory,
+        operations: cluster.operations,
         allowedOrigins: config.allowedOrigins,
         ...(options.wsLimits === undefined ? {} : { wsLimits: options.wsLimits }),
         nodeId: config.nodeId,
@@ -169,6 +171,8 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     const close = () => {
       closing ??= (async () => {
         logger.info('draining');
+        // Leaderships first, while this node still serves: writers see a short wait, no error.
+        await cluster.moveLeadershipsAway(partitions, config.shutdownTimeoutMs);
         gateway.drain();
         await drainServer(server, options.drainTimeoutMs ?? 10_000);
         await unwind();

@@ -3,7 +3,13 @@
 // gateway owns none of them; the broker app opens and closes them.
 import { type Clock } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
-import { type MetadataStore, type Topic, type TopicWithPartitions } from '@tributary/metadata';
+import {
+  type BrokerState,
+  type MetadataStore,
+  type PartitionState,
+  type Topic,
+  type TopicWithPartitions,
+} from '@tributary/metadata';
 import { type BrokerClient } from '@tributary/partitions';
 import { type Logger } from 'pino';
 import { type LoadShedderLimits } from './http/load-shedder';
@@ -28,6 +34,29 @@ export interface ClusterNode {
   rpcPort: number;
   /** Its broker session is alive. */
   alive: boolean;
+  /** What it is doing: serving, shutting down (leading nothing) or draining (holding nothing). */
+  state: BrokerState;
+}
+
+/** Why a preferred-leader election did or did not change a partition's leader. */
+export type ElectionResult = 'elected' | 'not-needed' | 'not-available';
+
+/** The operator's cluster operations (see apps/broker cluster-operations.ts). */
+export interface ClusterOperations {
+  /** Makes each partition's first replica its leader where it is alive, active and in sync. */
+  electPreferredLeaders(
+    partitions: readonly { topicId: string; partition: number }[],
+  ): Promise<{ state: PartitionState; result: ElectionResult }[]>;
+  /** Starts moving a partition to `replicas` (the first its preferred leader). */
+  reassign(
+    topicId: string,
+    partition: number,
+    replicas: readonly number[],
+  ): Promise<PartitionState>;
+  /** Starts or ends draining a registered node: every replica moves off it. */
+  setDraining(nodeId: number, draining: boolean): Promise<void>;
+  /** Removes a dead node holding no replica from the registry. */
+  removeNode(nodeId: number): Promise<void>;
 }
 
 /** What the gateway knows of the cluster (standalone: a cluster of one). */
@@ -45,6 +74,7 @@ export interface GatewayContext {
   coordinator: Coordinator;
   hosting: TopicHosting;
   cluster: ClusterView;
+  operations: ClusterOperations;
   /** This node's id: the leader of the partitions it creates. */
   nodeId: number;
   /** The operator's bearer token. */

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TenantsController } from './admin/tenants.controller';
 import { TenantsService } from './admin/tenants.service';
 import { AuthGuard } from './auth/auth.guard';
+import { ClusterOperationsController } from './cluster/cluster-operations.controller';
 import { ClusterController } from './cluster/cluster.controller';
 import { GroupAdminService } from './groups/group-admin.service';
 import { GroupMembersService } from './groups/group-members.service';
@@ -36,6 +37,7 @@ export class GatewayModule {
         GroupsController,
         TicketsController,
         ClusterController,
+        ClusterOperationsController,
       ],
       providers: [
         { provide: GATEWAY_CONTEXT, useValue: ctx },

@@ -16,6 +16,8 @@ describe('node config', () => {
       advertisedHost: '127.0.0.1',
       brokerSessionMs: 6_000,
       replicaLagMs: 10_000,
+      autoLeaderRebalance: true,
+      shutdownTimeoutMs: 30_000,
       logLevel: 'info',
     });
   });
@@ -27,13 +29,20 @@ describe('node config', () => {
         TRIBUTARY_ADVERTISED_HOST: 'node-2.internal',
         TRIBUTARY_BROKER_SESSION_MS: '3000',
         TRIBUTARY_REPLICA_LAG_MS: '5000',
+        TRIBUTARY_AUTO_LEADER_REBALANCE: 'false',
+        TRIBUTARY_SHUTDOWN_TIMEOUT_MS: '0',
       }),
     ).toMatchObject({
       rpcPort: 19093,
       advertisedHost: 'node-2.internal',
       brokerSessionMs: 3000,
       replicaLagMs: 5000,
+      autoLeaderRebalance: false,
+      shutdownTimeoutMs: 0,
     });
+    expect(() => loadNodeConfig({ TRIBUTARY_AUTO_LEADER_REBALANCE: 'yes' })).toThrow(
+      /TRIBUTARY_AUTO_LEADER_REBALANCE/,
+    );
     expect(() => loadNodeConfig({ TRIBUTARY_BROKER_SESSION_MS: '5s' })).toThrow(
       /TRIBUTARY_BROKER_SESSION_MS/,
     );

@@ -23,6 +23,10 @@ export interface NodeConfig {
   brokerSessionMs: number;
   /** A follower behind this long leaves the ISR (TRIBUTARY_REPLICA_LAG_MS). */
   replicaLagMs: number;
+  /** Preferred leaders take their partitions back by themselves (TRIBUTARY_AUTO_LEADER_REBALANCE). */
+  autoLeaderRebalance: boolean;
+  /** How long a stopping node waits for its leaderships to move (TRIBUTARY_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -116,6 +120,15 @@ function milliseconds(
   return value;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') {
+    throw new ConfigError(name, `must be true or false, got ${JSON.stringify(raw)}`);
+  }
+  return raw === 'true';
+}
+
 function advertisedHost(raw: string | undefined): string {
   if (raw === undefined || raw === '') return '127.0.0.1';
   if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(raw)) {
@@ -159,6 +172,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     advertisedHost: advertisedHost(env.TRIBUTARY_ADVERTISED_HOST),
     brokerSessionMs: milliseconds(env, 'TRIBUTARY_BROKER_SESSION_MS', 6_000, 300, 600_000),
     replicaLagMs: milliseconds(env, 'TRIBUTARY_REPLICA_LAG_MS', 10_000, 100, 3_600_000),
+    autoLeaderRebalance: flag(env, 'TRIBUTARY_AUTO_LEADER_REBALANCE', true),
+    shutdownTimeoutMs: milliseconds(env, 'TRIBUTARY_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 600_000),
     logLevel: logLevel as NodeConfig['logLevel'],
   };
 }

@@ -25,6 +25,14 @@ export const ERRORS = {
     retriable: false,
     title: 'Invalid replication factor',
   },
+  INVALID_REPLICA_ASSIGNMENT: {
+    status: 400,
+    kafkaCode: 39,
+    retriable: false,
+    title: 'Invalid replica assignment',
+  },
+  UNKNOWN_NODE: { status: 404, kafkaCode: -1, retriable: false, title: 'Unknown node' },
+  NODE_IN_USE: { status: 409, kafkaCode: -1, retriable: false, title: 'Node in use' },
   UNKNOWN_TOPIC_OR_PARTITION: {
     status: 404,
     kafkaCode: 3,

@@ -20,7 +20,25 @@ describe.each(TEST_DATABASE_KINDS)('ClusterRepository on %s', (kind) => {
     await t.store.cluster.registerBroker({ ...node, incarnation: randomUUID() });
     const restarted = { ...node, port: 8081, incarnation: randomUUID() };
     await t.store.cluster.registerBroker(restarted);
-    expect(await t.store.cluster.brokers()).toEqual([restarted]);
+    expect(await t.store.cluster.brokers()).toEqual([{ ...restarted, state: 'active' }]);
+  });
+
+  it('keeps node states: a restart ends a shutdown, not a drain; removal forgets the node', async () => {
+    const node = { id: 8, host: '127.0.0.1', port: 8080, rpcPort: 9093, kafkaPort: 0 };
+    const state = async () =>
+      (await t.store.cluster.brokers()).find((b) => b.id === node.id)?.state;
+    await t.store.cluster.registerBroker({ ...node, incarnation: randomUUID() });
+    expect(await t.store.cluster.setBrokerState(8, 'shutting-down')).toBe(true);
+    expect(await state()).toBe('shutting-down');
+    await t.store.cluster.registerBroker({ ...node, incarnation: randomUUID() });
+    expect(await state()).toBe('active');
+    await t.store.cluster.setBrokerState(8, 'draining');
+    await t.store.cluster.registerBroker({ ...node, incarnation: randomUUID() });
+    expect(await state()).toBe('draining');
+    expect(await t.store.cluster.setBrokerState(99, 'draining')).toBe(false);
+    expect(await t.store.cluster.removeBroker(8)).toBe(true);
+    expect(await state()).toBeUndefined();
+    expect(await t.store.cluster.removeBroker(8)).toBe(false);
   });
 
   it('lets one of two nodes racing for the controller epoch win', async () => {

@@ -23,6 +23,20 @@ export interface BrokerRegistration {
   readonly incarnation: string;
 }
 
+/**
+ * What a node is doing, as its own shutdown and the operator set it: `shutting-down` nodes
+ * lead nothing (the controller moves their leaderships away before they stop); `draining`
+ * nodes lead nothing and hold nothing (every replica moves to other nodes, so the node can be
+ * removed). A restart ends `shutting-down`; only the operator ends `draining`.
+ */
+export type BrokerState = 'active' | 'shutting-down' | 'draining';
+
+export const BROKER_STATES: readonly BrokerState[] = ['active', 'shutting-down', 'draining'];
+
+export interface RegisteredBroker extends BrokerRegistration {
+  readonly state: BrokerState;
+}
+
 export interface ControllerState {
   readonly epoch: number;
   /** The node that last became controller; -1 before any did. */
@@ -47,14 +61,21 @@ export class ClusterRepository {
   async registerBroker(broker: BrokerRegistration): Promise<void> {
     assert(Number.isInteger(broker.id) && broker.id > 0, () => `bad node id ${broker.id}`);
     const { id, ...fields } = broker;
-    await this.prisma.broker.upsert({
-      where: { id },
-      create: { id, ...fields },
-      update: { ...fields, registeredAt: new Date() },
-    });
+    await this.prisma.$transaction([
+      this.prisma.broker.upsert({
+        where: { id },
+        create: { id, ...fields },
+        update: { ...fields, registeredAt: new Date() },
+      }),
+      // A shutdown ends with the restart; a drain goes on until the operator ends it.
+      this.prisma.broker.updateMany({
+        where: { id, state: 'shutting-down' },
+        data: { state: 'active' },
+      }),
+    ]);
   }
 
-  async brokers(): Promise<BrokerRegistration[]> {
+  async brokers(): Promise<RegisteredBroker[]> {
     const rows = await this.prisma.broker.findMany({ orderBy: { id: 'asc' } });
     return rows.map((row) => ({
       id: row.id,
@@ -63,7 +84,20 @@ export class ClusterRepository {
       rpcPort: row.rpcPort,
       kafkaPort: row.kafkaPort,
       incarnation: row.incarnation,
+      state: toBrokerState(row.state),
     }));
+  }
+
+  /** Sets a registered node's state; false when no node has that id. */
+  async setBrokerState(id: number, state: BrokerState): Promise<boolean> {
+    const { count } = await this.prisma.broker.updateMany({ where: { id }, data: { state } });
+    return count > 0;
+  }
+
+  /** Removes a node from the registry; false when no node has that id. */
+  async removeBroker(id: number): Promise<boolean> {
+    const { count } = await this.prisma.broker.deleteMany({ where: { id } });
+    return count > 0;
   }
 
   async controller(): Promise<ControllerState> {
@@ -89,4 +123,9 @@ export class ClusterRepository {
     const row = await this.prisma.metadataVersion.findUniqueOrThrow({ where: { id: ROW } });
     return safeNumber(row.version, 'metadata version');
   }
+}
+
+function toBrokerState(value: string): BrokerState {
+  assert((BROKER_STATES as readonly string[]).includes(value), () => `bad node state ${value}`);
+  return value as BrokerState;
 }

@@ -63,8 +63,11 @@ export {
 export { checkGroupId } from './validation';
 export { placeReplicas, type PlacementInput } from './replica-placement';
 export {
+  BROKER_STATES,
   type BrokerRegistration,
+  type BrokerState,
   type ClusterIdentity,
   ClusterRepository,
   type ControllerState,
+  type RegisteredBroker,
 } from './cluster-repository';

@@ -182,6 +182,7 @@ describe('MetadataCache', () => {
     replicas: [1],
     isr: [1],
     version,
+    targetReplicas: [],
   });
 
   it('keeps the newer partition state', () => {

@@ -28,10 +28,17 @@ describe.each(TEST_DATABASE_KINDS)('PartitionRepository on %s', (kind) => {
   it('applies a change at the expected version and bumps the version', async () => {
     const change = { leader: 2, leaderEpoch: 1, replicas: [1, 2, 3], isr: [2, 3] };
     const result = await t.store.partitions.compareAndSet(topic.id, 0, 0, change);
-    const expected = { topicId: topic.id, partition: 0, ...change, version: 1 };
+    const expected = { topicId: topic.id, partition: 0, ...change, version: 1, targetReplicas: [] };
     expect(result).toEqual({ applied: true, partition: expected });
     expect(await t.store.partitions.get(topic.id, 0)).toEqual(expected);
     expect(t.store.cache.partition(topic.id, 0)).toEqual(expected);
+    // A reassignment's target is kept until a change sets it again.
+    const moving = { ...change, targetReplicas: [3, 4] };
+    await t.store.partitions.compareAndSet(topic.id, 0, 1, moving);
+    await t.store.partitions.compareAndSet(topic.id, 0, 2, change);
+    expect((await t.store.partitions.get(topic.id, 0))?.targetReplicas).toEqual([3, 4]);
+    await t.store.partitions.compareAndSet(topic.id, 0, 3, { ...change, targetReplicas: [] });
+    expect((await t.store.partitions.get(topic.id, 0))?.targetReplicas).toEqual([]);
   });
 
   it('applies nothing at a stale version and returns the current state', async () => {
@@ -41,7 +48,7 @@ describe.each(TEST_DATABASE_KINDS)('PartitionRepository on %s', (kind) => {
     const result = await t.store.partitions.compareAndSet(topic.id, 1, 0, stale);
     expect(result).toEqual({
       applied: false,
-      current: { topicId: topic.id, partition: 1, ...first, version: 1 },
+      current: { topicId: topic.id, partition: 1, ...first, version: 1, targetReplicas: [] },
     });
   });
 

@@ -16,6 +16,8 @@ export interface PartitionChange {
   replicas: readonly number[];
   /** A subset of replicas that includes the leader (when there is one). */
   isr: readonly number[];
+  /** A reassignment's target replicas (empty: none under way); unchanged when left out. */
+  targetReplicas?: readonly number[];
 }
 
 export type CompareAndSetResult =
@@ -136,6 +138,9 @@ export class PartitionRepository {
         leaderEpoch: change.leaderEpoch,
         replicas: [...change.replicas],
         isr: [...change.isr],
+        ...(change.targetReplicas === undefined
+          ? {}
+          : { targetReplicas: [...change.targetReplicas] }),
         version: expectedVersion + 1,
       },
     });
@@ -152,6 +157,8 @@ function checkChange(change: PartitionChange): void {
     change.isr.every((id) => change.replicas.includes(id)),
     () => `isr [${change.isr.join(',')}] is not within replicas [${change.replicas.join(',')}]`,
   );
+  const target = change.targetReplicas ?? [];
+  assert(new Set(target).size === target.length, 'target replicas repeat a node');
   assert(
     change.leader === -1 || change.isr.includes(change.leader),
     () => `leader ${change.leader} is not in the isr [${change.isr.join(',')}]`,

@@ -86,6 +86,7 @@ export function toPartitionState(row: db.Partition): PartitionState {
     replicas: Object.freeze([...row.replicas]),
     isr: Object.freeze([...row.isr]),
     version: row.version,
+    targetReplicas: Object.freeze([...row.targetReplicas]),
   });
 }
 

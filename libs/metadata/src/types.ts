@@ -69,6 +69,8 @@ export interface PartitionState {
   readonly isr: readonly number[];
   /** Bumped by every change; the compare-and-set token. */
   readonly version: number;
+  /** The replicas a reassignment moves the partition to; empty when none is under way. */
+  readonly targetReplicas: readonly number[];
 }
 
 export interface TopicWithPartitions {

@@ -154,7 +154,9 @@ export class PartitionManager implements BrokerClient {
     let last = { highWatermark: log.highWatermark, logEndOffset: log.logEndOffset };
     const stopListening = log.addListener((event) => {
       if (event.logEndOffset !== last.logEndOffset) this.replicaWaits.notify(key);
-      if (event.highWatermark !== last.highWatermark) this.waits.notify(key);
+      // A truncation tells acks=all writes waiting on a former leader that their records are gone.
+      if (event.highWatermark !== last.highWatermark || event.logEndOffset < last.logEndOffset)
+        this.waits.notify(key);
       last = event;
       partition.maybeIncrementHighWatermark();
     });
@@ -242,7 +244,8 @@ export class PartitionManager implements BrokerClient {
     if (request.acks === -1) partition.checkInSyncReplicas(minInsync);
     const appended = await partition.appendAsLeader(request.batch, request.crcVerified === true);
     if (request.acks === -1) {
-      await this.awaitCommitted(hosted, appended.lastOffset + 1, request.timeoutMs, minInsync);
+      const epoch = partition.log.epochs.epochAt(appended.lastOffset);
+      await this.awaitCommitted(hosted, appended.lastOffset, epoch, request.timeoutMs, minInsync);
     }
     const result: ProduceResult = {
       baseOffset: appended.baseOffset,
@@ -255,21 +258,34 @@ export class PartitionManager implements BrokerClient {
   }
 
   /**
-   * acks=all, a delayed operation: done when the high watermark passes `offset` (every
+   * acks=all, a delayed operation: done when the high watermark passes `lastOffset` (every
    * replica of the ISR has the records), refused when the ISR has meanwhile shrunk below
-   * min.insync.replicas, when this node stopped leading first, or when the time is up.
+   * min.insync.replicas or when the time is up. It outlives a move of the leadership (a
+   * controlled shutdown, a reassignment): as a follower, this node learns the new leader's
+   * high watermark, and the records are committed once it passes them while they are still
+   * here in the epoch they were written in; they are refused as not kept (retriable, and safe
+   * to retry) once the new leader's log has made this one truncate them.
    */
   private async awaitCommitted(
     hosted: Hosted,
-    offset: number,
+    lastOffset: number,
+    epoch: number,
     timeoutMs: number,
     minInsync: number,
   ): Promise<void> {
     const { partition } = hosted;
+    const { log } = partition;
     const key = partitionKey(partition.tp);
     const deadline = this.clock.monotonicMs() + timeoutMs;
+    const kept = () => log.logEndOffset > lastOffset && log.epochs.epochAt(lastOffset) === epoch;
     for (;;) {
-      if (partition.log.highWatermark >= offset) {
+      if (!kept()) {
+        throw new BrokerError(
+          'NOT_LEADER_OR_FOLLOWER',
+          `the leadership of partition ${partition.tp.partition} moved and the new leader did not have these records: nothing was kept; retry`,
+        );
+      }
+      if (log.highWatermark > lastOffset) {
         if (partition.assignment.isr.length < minInsync) {
           throw new BrokerError(
             'NOT_ENOUGH_REPLICAS',
@@ -278,7 +294,12 @@ export class PartitionManager implements BrokerClient {
         }
         return;
       }
-      if (this.hosted.get(key) !== hosted || !partition.isLeader) partition.checkLeader();
+      if (this.hosted.get(key) !== hosted) {
+        throw new BrokerError(
+          'NOT_ENOUGH_REPLICAS',
+          `partition ${partition.tp.partition} moved away from this node before the records were replicated; their outcome is unknown`,
+        );
+      }
       const remaining = deadline - this.clock.monotonicMs();
       if (remaining <= 0 || (await this.waits.wait([key], remaining)) === 'timeout') {
         throw new BrokerError(

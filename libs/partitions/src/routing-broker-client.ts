@@ -3,6 +3,11 @@
 // as one call per leader. A partition without a leader is refused with the retriable
 // NOT_LEADER_OR_FOLLOWER; so is one a node no longer hosts while this node still knows the
 // topic (it moved, and the news has not arrived here yet).
+//
+// A produce refused with NOT_LEADER_OR_FOLLOWER wrote nothing (or what it wrote was discarded
+// by the new leader), so it is sent again, to the leader as this node then knows it, a few
+// times within its timeout: a leadership that moves (a controlled shutdown, a reassignment, a
+// preferred-leader election) costs the writer a short wait, not an error.
 import { BrokerError, isBrokerError } from '@tributary/common';
 import {
   type BrokerClient,
@@ -30,6 +35,8 @@ export interface LeaderDirectory {
 
 /** While some partitions have no leader, a wait on many looks again this often. */
 const LEADERLESS_RECHECK_MS = 250;
+/** A produce refused for want of its leader is sent again after these waits, within its timeout. */
+const PRODUCE_REROUTE_BACKOFF_MS = [10, 25, 50, 100, 200, 400, 400, 400, 400, 400, 400, 400];
 
 export class RoutingBrokerClient implements BrokerClient {
   constructor(private readonly directory: LeaderDirectory) {}
@@ -89,7 +96,26 @@ export class RoutingBrokerClient implements BrokerClient {
     return results;
   }
 
-  produce(requests: readonly ProduceRequest[]): Promise<Outcome<ProduceResult>[]> {
+  async produce(requests: readonly ProduceRequest[]): Promise<Outcome<ProduceResult>[]> {
+    const startedMs = performance.now();
+    const results = await this.produceOnce(requests);
+    for (const backoffMs of PRODUCE_REROUTE_BACKOFF_MS) {
+      const again = results.flatMap((outcome, i) =>
+        !outcome.ok &&
+        isBrokerError(outcome.error, 'NOT_LEADER_OR_FOLLOWER') &&
+        performance.now() + backoffMs - startedMs < requests[i]!.timeoutMs
+          ? [i]
+          : [],
+      );
+      if (again.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      const answers = await this.produceOnce(again.map((i) => requests[i]!));
+      again.forEach((index, j) => (results[index] = answers[j]!));
+    }
+    return results;
+  }
+
+  private produceOnce(requests: readonly ProduceRequest[]): Promise<Outcome<ProduceResult>[]> {
     return this.perLeader(
       requests,
       (r) => r,

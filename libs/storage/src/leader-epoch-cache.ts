@@ -49,6 +49,16 @@ export class LeaderEpochCache {
     return true;
   }
 
+  /** The epoch `offset` was written in (the latest starting at or before it); -1 before any. */
+  epochAt(offset: number): number {
+    let epoch = -1;
+    for (const entry of this.entries) {
+      if (entry.startOffset > offset) break;
+      epoch = entry.epoch;
+    }
+    return epoch;
+  }
+
   /**
    * The end offset of `epoch` in this log: the start of the next greater epoch, or the log
    * end when `epoch` is the latest. Kafka's OffsetsForLeaderEpoch answer.

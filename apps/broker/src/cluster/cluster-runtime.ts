@@ -15,6 +15,7 @@ import {
 } from '@tributary/partitions';
 import { type Logger } from 'pino';
 import { BrokerSession } from './broker-session';
+import { NodeClusterOperations } from './cluster-operations';
 import { Controller } from './controller';
 import { MetadataSync } from './metadata-sync';
 import { NodeDirectory } from './node-directory';
@@ -38,6 +39,7 @@ interface Hello {
 export class ClusterRuntime {
   readonly session: BrokerSession;
   readonly directory: NodeDirectory;
+  readonly operations: NodeClusterOperations;
   private rpc: RpcServer | undefined;
   private controller: Controller | undefined;
   private sync: MetadataSync | undefined;
@@ -78,6 +80,7 @@ export class ClusterRuntime {
       hello: () => hello,
       logger,
     });
+    this.operations = new NodeClusterOperations({ metadata, coordinator, view: this.directory });
   }
 
   /** With in-process coordination no other node can take this one's place: always valid. */
@@ -144,6 +147,7 @@ export class ClusterRuntime {
       metadata,
       clock,
       logger,
+      autoLeaderRebalance: config.autoLeaderRebalance,
     });
     this.controller.start();
     const { partitions } = options;
@@ -152,6 +156,50 @@ export class ClusterRuntime {
       Math.max(50, Math.floor(config.replicaLagMs / 2)),
     );
     this.isrTimer.unref();
+  }
+
+  /**
+   * Controlled shutdown: marks this node `shutting-down`, so the controller hands every
+   * partition it leads to another in-sync replica, and waits (at most `timeoutMs`) until it
+   * leads none that another live in-sync replica could take. Writes parked on acks=all here
+   * outlive the move (they complete from the new leader's high watermark); new ones are
+   * refused as not led here and sent on by the routing client. A node alone, or cut off from
+   * its cluster, stops at once.
+   */
+  async moveLeadershipsAway(partitions: PartitionManager, timeoutMs: number): Promise<void> {
+    const { metadata, coordinator, config, logger } = this.parts;
+    if (coordinator.kind === 'in-process' || this.controller === undefined || timeoutMs <= 0)
+      return;
+    const startedMs = performance.now();
+    const waiting = () => {
+      const alive = new Set(
+        this.directory
+          .nodes()
+          .filter((n) => n.alive)
+          .map((n) => n.id),
+      );
+      return partitions
+        .partitions()
+        .filter(
+          (p) => p.isLeader && p.assignment.isr.some((id) => id !== config.nodeId && alive.has(id)),
+        ).length;
+    };
+    try {
+      if (!this.session.valid() || waiting() === 0) return;
+      await metadata.cluster.setBrokerState(config.nodeId, 'shutting-down');
+      await coordinator.notifyCluster('brokers');
+      this.controller.poke();
+      // Bounded: at most timeoutMs, looking every 20 ms (the moves arrive by notification).
+      while (waiting() > 0 && performance.now() - startedMs < timeoutMs) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const left = waiting();
+      const ms = Math.round(performance.now() - startedMs);
+      if (left === 0) logger.info({ ms }, 'controlled shutdown: leaderships moved away');
+      else logger.warn({ ms, partitions: left }, 'controlled shutdown: leaderships left here');
+    } catch (error) {
+      logger.warn({ err: error }, 'controlled shutdown failed; stopping anyway');
+    }
   }
 
   async close(): Promise<void> {

@@ -5,15 +5,17 @@
 // controller whose lease another node took can no longer write anything.
 //
 // Liveness is looked at every `checkIntervalMs` (one read of the broker leases) and on every
-// `brokers` notification; the partitions are reconciled when the set of live nodes changed,
-// and in full every few seconds in any case (a write lost to an outage is redone).
+// `brokers` notification; the partitions are reconciled when the set of live nodes or their
+// states changed, at every check while work is under way (a reassignment, a drain, a node
+// shutting down), and in full every few seconds in any case (a write lost to an outage is
+// redone).
 import { type Clock } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
-import { type MetadataStore } from '@tributary/metadata';
+import { type MetadataStore, type PartitionState } from '@tributary/metadata';
 import { type Logger } from 'pino';
 import { brokerLease } from './broker-session';
 import { Coalesced } from './coalesced';
-import { decide } from './controller-decisions';
+import { decide, type LiveNodes } from './controller-decisions';
 
 export const CONTROLLER_LEASE = 'controller';
 
@@ -27,6 +29,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** How often liveness is looked at (default: a tenth of the session). */
   checkIntervalMs?: number;
+  /** Whether preferred leaders take their partitions back by themselves (default true). */
+  autoLeaderRebalance?: boolean;
 }
 
 /** Full reconciles at least this often, whatever the liveness. */
@@ -39,7 +43,9 @@ export class Controller {
   private readonly checks = new Coalesced(() => this.check());
   private closed = false;
   private checkCount = 0;
-  private lastAlive = '';
+  private lastView = '';
+  /** The last reconcile left work under way: reconcile again at the next check. */
+  private busy = false;
   /** Node id -> when (monotonic ms) this controller first saw it alive, in its current run. */
   private readonly aliveSince = new Map<number, number>();
   private stopWatching: (() => void) | undefined;
@@ -87,48 +93,77 @@ export class Controller {
       if (epoch === undefined) return; // another node bumped it first: try again next time
       this.epoch = epoch;
       this.aliveSince.clear();
-      this.lastAlive = '';
+      this.lastView = '';
       logger.info({ controllerEpoch: epoch }, 'this node is the controller');
     }
-    const alive = await this.liveNodes();
-    const key = [...alive].sort((a, b) => a - b).join(',');
+    const view = await this.clusterView();
+    const key = JSON.stringify(view);
     this.checkCount += 1;
-    if (key === this.lastAlive && this.checkCount % RECONCILE_EVERY_CHECKS !== 0) return;
-    this.lastAlive = key;
-    await this.reconcile(alive);
+    if (!this.busy && key === this.lastView && this.checkCount % RECONCILE_EVERY_CHECKS !== 0) {
+      return;
+    }
+    this.lastView = key;
+    await this.reconcile(view);
   }
 
-  /** Registered nodes whose lease is held by their current incarnation. */
-  private async liveNodes(): Promise<Set<number>> {
+  /**
+   * Registered nodes whose lease is held by their current incarnation, and which of those
+   * may lead (not shutting down or draining) and which are draining.
+   */
+  private async clusterView(): Promise<{
+    alive: number[];
+    eligible: number[];
+    draining: number[];
+  }> {
     const { coordinator, metadata, clock } = this.options;
     const brokers = await metadata.cluster.brokers();
     const holders = await coordinator.leaseHolders(brokers.map((b) => brokerLease(b.id)));
-    const alive = new Set(brokers.filter((b, i) => holders[i] === b.incarnation).map((b) => b.id));
+    const live = brokers.filter((b, i) => holders[i] === b.incarnation);
+    const alive = new Set(live.map((b) => b.id));
     const nowMs = clock.monotonicMs();
     for (const id of alive) if (!this.aliveSince.has(id)) this.aliveSince.set(id, nowMs);
     for (const id of this.aliveSince.keys()) if (!alive.has(id)) this.aliveSince.delete(id);
-    return alive;
+    return {
+      alive: [...alive],
+      eligible: live.filter((b) => b.state === 'active').map((b) => b.id),
+      draining: brokers.filter((b) => b.state === 'draining').map((b) => b.id),
+    };
   }
 
-  private async reconcile(alive: Set<number>): Promise<void> {
+  private async reconcile(view: {
+    alive: number[];
+    eligible: number[];
+    draining: number[];
+  }): Promise<void> {
     const { metadata, coordinator, clock, sessionMs, logger } = this.options;
     const epoch = this.epoch;
     if (epoch === undefined) return;
     const nowMs = clock.monotonicMs();
-    // A node back for less than a session may be restarting in a loop: not yet its partitions.
-    const settled = new Set(
-      [...alive].filter((id) => nowMs - this.aliveSince.get(id)! >= sessionMs),
-    );
+    const alive = new Set(view.alive);
+    const rows = await metadata.partitions.listAll();
+    const nodes: LiveNodes = {
+      alive,
+      // A node back for less than a session may be restarting in a loop: not yet its partitions.
+      settled: new Set(view.alive.filter((id) => nowMs - this.aliveSince.get(id)! >= sessionMs)),
+      eligible: new Set(view.eligible),
+      draining: new Set(view.draining),
+      replacement: leastLoaded(rows, view.eligible),
+      autoPreferredLeader: this.options.autoLeaderRebalance ?? true,
+    };
+    // Work under way (a node shutting down or draining, a reassignment) is looked at again at
+    // the next check, not only when liveness changes.
+    this.busy =
+      view.eligible.length < view.alive.length || rows.some((row) => row.targetReplicas.length > 0);
     let changed = 0;
-    for (const row of await metadata.partitions.listAll()) {
-      const decision = decide(row, { alive, settled });
+    for (const row of rows) {
+      const decision = decide(row, nodes);
       if (decision === undefined) continue;
       const { reason, ...change } = decision;
       const result = await metadata.partitions.compareAndSet(
         row.topicId,
         row.partition,
         row.version,
-        { ...change, replicas: row.replicas },
+        change,
         { controllerEpoch: epoch },
       );
       if (result === 'fenced') {
@@ -136,8 +171,12 @@ export class Controller {
         this.epoch = undefined;
         break;
       }
-      if (!result.applied) continue; // changed meanwhile (an ISR change): the next round sees it
+      if (!result.applied) {
+        this.busy = true; // changed meanwhile (an ISR change): the next round sees it
+        continue;
+      }
       changed += 1;
+      this.busy = true; // one step may make room for the next
       logger.info(
         { topicId: row.topicId, partition: row.partition, ...change, reason },
         'partition leadership changed',
@@ -157,6 +196,32 @@ export class Controller {
         .catch(() => undefined);
     }
   }
+}
+
+/**
+ * Picks the node to take a draining node's replica: the one that may lead (alive, active)
+ * holding the fewest replicas, counting the ones given out so far.
+ */
+function leastLoaded(
+  rows: readonly PartitionState[],
+  candidates: readonly number[],
+): (exclude: readonly number[]) => number | undefined {
+  const load = new Map(candidates.map((id) => [id, 0]));
+  for (const row of rows) {
+    for (const id of [...row.replicas, ...row.targetReplicas]) {
+      if (load.has(id)) load.set(id, load.get(id)! + 1);
+    }
+  }
+  return (exclude) => {
+    let best: number | undefined;
+    for (const [id, count] of load) {
+      if (exclude.includes(id)) continue;
+      if (best === undefined || count < load.get(best)! || (count === load.get(best)! && id < best))
+        best = id;
+    }
+    if (best !== undefined) load.set(best, load.get(best)! + 1);
+    return best;
+  };
 }
 
 /** The controller's node id from its lease's holder ("<node>:<incarnation>"), or null. */

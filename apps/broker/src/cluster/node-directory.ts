@@ -5,7 +5,7 @@
 // followers' (how to reach a leader), and the gateway's view of the cluster.
 import { BrokerError } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
-import { type BrokerRegistration, type MetadataStore } from '@tributary/metadata';
+import { type MetadataStore, type RegisteredBroker } from '@tributary/metadata';
 import {
   type BrokerClient,
   type LeaderDirectory,
@@ -39,7 +39,7 @@ interface Remote {
 }
 
 export class NodeDirectory implements LeaderDirectory, ClusterView {
-  private registered: BrokerRegistration[] = [];
+  private registered: RegisteredBroker[] = [];
   private alive = new Set<number>();
   private controllerId: number | null = null;
   private readonly remotes = new Map<number, Remote>();
@@ -102,6 +102,7 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
       port: b.port,
       rpcPort: b.rpcPort,
       alive: this.alive.has(b.id),
+      state: b.state,
     }));
   }
 

@@ -6,7 +6,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { type AuthenticatedRequest, AnyRoute } from '../auth/principal';
 import { ApiAnyCredential } from '../ops/api-docs';
-import { ClusterDto } from './cluster.dto';
+import { ClusterDto, type ClusterNodeDto } from './cluster.dto';
 
 @ApiTags('cluster')
 @Controller('v1/cluster')
@@ -27,32 +27,38 @@ export class ClusterController {
   describe(@Req() req: AuthenticatedRequest): ClusterDto {
     const principal = req.principal;
     const tenantId = principal?.kind === 'tenant' ? principal.tenant.id : undefined;
-    const { cache } = this.ctx.metadata;
-    const leaders = new Map<number, number>();
-    const replicas = new Map<number, number>();
-    const tenants = tenantId === undefined ? cache.tenants().map((t) => t.id) : [tenantId];
-    for (const tenant of tenants) {
-      for (const topic of cache.topics(tenant)) {
-        for (const partition of cache.partitions(topic.id)) {
-          if (partition.leader >= 0)
-            leaders.set(partition.leader, (leaders.get(partition.leader) ?? 0) + 1);
-          for (const id of partition.replicas) replicas.set(id, (replicas.get(id) ?? 0) + 1);
-        }
-      }
-    }
     const { cluster } = this.ctx;
     return {
       clusterId: cluster.clusterId,
       controller: cluster.controller(),
-      nodes: cluster.nodes().map((node) => ({
-        id: node.id,
-        host: node.host,
-        port: node.port,
-        rpcPort: node.rpcPort,
-        status: node.alive ? 'alive' : 'dead',
-        leaders: leaders.get(node.id) ?? 0,
-        replicas: replicas.get(node.id) ?? 0,
-      })),
+      nodes: describeNodes(this.ctx, tenantId),
     };
   }
+}
+
+/** The nodes with the partitions each leads and holds: all of them, or a tenant's only. */
+export function describeNodes(ctx: GatewayContext, tenantId?: string): ClusterNodeDto[] {
+  const { cache } = ctx.metadata;
+  const leaders = new Map<number, number>();
+  const replicas = new Map<number, number>();
+  const tenants = tenantId === undefined ? cache.tenants().map((t) => t.id) : [tenantId];
+  for (const tenant of tenants) {
+    for (const topic of cache.topics(tenant)) {
+      for (const partition of cache.partitions(topic.id)) {
+        if (partition.leader >= 0)
+          leaders.set(partition.leader, (leaders.get(partition.leader) ?? 0) + 1);
+        for (const id of partition.replicas) replicas.set(id, (replicas.get(id) ?? 0) + 1);
+      }
+    }
+  }
+  return ctx.cluster.nodes().map((node) => ({
+    id: node.id,
+    host: node.host,
+    port: node.port,
+    rpcPort: node.rpcPort,
+    status: node.alive ? 'alive' : 'dead',
+    state: node.state,
+    leaders: leaders.get(node.id) ?? 0,
+    replicas: replicas.get(node.id) ?? 0,
+  }));
 }

@@ -8,6 +8,13 @@ export class ClusterNodeDto {
   @ApiProperty({ example: 9093, description: 'Its internal RPC port' }) rpcPort!: number;
   @ApiProperty({ enum: ['alive', 'dead'], description: 'Whether its broker session is alive' })
   status!: 'alive' | 'dead';
+  @ApiProperty({
+    enum: ['active', 'shutting-down', 'draining'],
+    description:
+      'active: serving; shutting-down: stopping, its leaderships moving away; draining: every ' +
+      'replica moving away (an operator drain)',
+  })
+  state!: 'active' | 'shutting-down' | 'draining';
   @ApiProperty({ example: 4, description: 'Partitions it leads' }) leaders!: number;
   @ApiProperty({ example: 12, description: 'Partition replicas it holds' }) replicas!: number;
 }

@@ -227,7 +227,7 @@ export class TopicsService {
   private aliveNodes(): number[] {
     return this.ctx.cluster
       .nodes()
-      .filter((node) => node.alive)
+      .filter((node) => node.alive && node.state === 'active')
       .map((node) => node.id);
   }
 

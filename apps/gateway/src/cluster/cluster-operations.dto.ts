@@ -1,0 +1,70 @@
+// The operator's cluster operations: preferred-leader elections, reassignments, drains. Bodies
+// are read by hand (cluster-operations.controller.ts); the classes describe them for OpenAPI.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ElectPreferredLeadersDto {
+  @ApiPropertyOptional({ example: 'acme', description: 'Only this tenant (default: all)' })
+  tenant?: string;
+  @ApiPropertyOptional({
+    example: 'orders',
+    description: "Only this topic of the tenant (requires 'tenant')",
+  })
+  topic?: string;
+}
+
+export class ElectionDto {
+  @ApiProperty({ example: 'acme' }) tenant!: string;
+  @ApiProperty({ example: 'orders' }) topic!: string;
+  @ApiProperty({ example: 0 }) partition!: number;
+  @ApiProperty({ example: 1, description: 'The leader after the election; -1 for none' })
+  leader!: number;
+  @ApiProperty({ example: 5 }) leaderEpoch!: number;
+  @ApiProperty({
+    enum: ['elected', 'not-needed', 'not-available'],
+    description:
+      'elected: the first replica leads now; not-needed: it led already; not-available: it is ' +
+      'dead, shutting down, draining or out of the ISR',
+  })
+  result!: 'elected' | 'not-needed' | 'not-available';
+}
+
+export class ElectionListDto {
+  @ApiProperty({ type: [ElectionDto] }) partitions!: ElectionDto[];
+}
+
+export class PartitionReplicasDto {
+  @ApiProperty({ example: 0 }) partition!: number;
+  @ApiProperty({
+    type: [Number],
+    example: [2, 3, 1],
+    description:
+      'The new replicas, the preferred leader first; more than now raises the replication factor',
+  })
+  replicas!: number[];
+}
+
+export class ReassignDto {
+  @ApiProperty({ example: 'acme' }) tenant!: string;
+  @ApiProperty({ example: 'orders' }) topic!: string;
+  @ApiProperty({ type: [PartitionReplicasDto] }) partitions!: PartitionReplicasDto[];
+}
+
+export class ReassignmentDto {
+  @ApiProperty({ example: 'acme' }) tenant!: string;
+  @ApiProperty({ example: 'orders' }) topic!: string;
+  @ApiProperty({ example: 0 }) partition!: number;
+  @ApiProperty({ example: 1 }) leader!: number;
+  @ApiProperty({ type: [Number], example: [2, 3, 1], description: 'The replicas now' })
+  replicas!: number[];
+  @ApiProperty({ type: [Number], example: [1, 2] }) isr!: number[];
+  @ApiProperty({
+    type: [Number],
+    example: [2, 3],
+    description: 'Where the partition is moving; empty once the move is done',
+  })
+  targetReplicas!: number[];
+}
+
+export class ReassignmentListDto {
+  @ApiProperty({ type: [ReassignmentDto] }) partitions!: ReassignmentDto[];
+}
