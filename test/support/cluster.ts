@@ -22,6 +22,8 @@ export interface ClusterOptions {
   nodes?: number;
   sessionMs?: number;
   replicaLagMs?: number;
+  /** More environment for every node. */
+  env?: Record<string, string>;
 }
 
 export interface PartitionView {
@@ -45,7 +47,7 @@ export class TestCluster {
   ) {}
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
-    const resolved = { nodes: 3, sessionMs: 2_000, replicaLagMs: 3_000, ...options };
+    const resolved = { nodes: 3, sessionMs: 2_000, replicaLagMs: 3_000, env: {}, ...options };
     const database = await createPostgresDatabase();
     const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'tributary-cluster-'));
     const cluster = new TestCluster(resolved, database, testRedis(), root);
@@ -79,6 +81,7 @@ export class TestCluster {
       TRIBUTARY_BROKER_SESSION_MS: String(this.options.sessionMs),
       TRIBUTARY_REPLICA_LAG_MS: String(this.options.replicaLagMs),
       TRIBUTARY_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+      ...this.options.env,
     });
     this.processes.set(id, node);
     if (process.env.TEST_CLUSTER_LOGS !== undefined) {

@@ -106,6 +106,7 @@ export class PartitionManager implements BrokerClient {
   readonly replicaWaits: WaitSet;
   private readonly clock: Clock;
   readonly fetchers: ReplicaFetchers | undefined;
+  private acksPending = 0;
 
   constructor(private readonly options: PartitionManagerOptions) {
     this.waits = new WaitSet(options.maxParkedWaiters ?? PARKED_WAITERS_MAX);
@@ -119,6 +120,11 @@ export class PartitionManager implements BrokerClient {
 
   get nodeId(): number {
     return this.options.nodeId;
+  }
+
+  /** acks=all writes waiting here for their records to be replicated (a stopping node waits). */
+  get pendingAcks(): number {
+    return this.acksPending;
   }
 
   /**
@@ -245,7 +251,12 @@ export class PartitionManager implements BrokerClient {
     const appended = await partition.appendAsLeader(request.batch, request.crcVerified === true);
     if (request.acks === -1) {
       const epoch = partition.log.epochs.epochAt(appended.lastOffset);
-      await this.awaitCommitted(hosted, appended.lastOffset, epoch, request.timeoutMs, minInsync);
+      this.acksPending += 1;
+      try {
+        await this.awaitCommitted(hosted, appended.lastOffset, epoch, request.timeoutMs, minInsync);
+      } finally {
+        this.acksPending -= 1;
+      }
     }
     const result: ProduceResult = {
       baseOffset: appended.baseOffset,

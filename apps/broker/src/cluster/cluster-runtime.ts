@@ -189,10 +189,16 @@ export class ClusterRuntime {
       await metadata.cluster.setBrokerState(config.nodeId, 'shutting-down');
       await coordinator.notifyCluster('brokers');
       this.controller.poke();
-      // Bounded: at most timeoutMs, looking every 20 ms (the moves arrive by notification).
-      while (waiting() > 0 && performance.now() - startedMs < timeoutMs) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // Bounded: at most timeoutMs, looking every 20 ms (the moves arrive by notification);
+      // then the writes parked here finish, from the new leaders' high watermarks, while this
+      // node still follows them.
+      const until = async (done: () => boolean) => {
+        while (!done() && performance.now() - startedMs < timeoutMs) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      await until(() => waiting() === 0);
+      await until(() => partitions.pendingAcks === 0);
       const left = waiting();
       const ms = Math.round(performance.now() - startedMs);
       if (left === 0) logger.info({ ms }, 'controlled shutdown: leaderships moved away');

@@ -18,6 +18,7 @@ import {
 import { type Logger } from 'pino';
 import { type ClusterNode, type ClusterView } from '../../../gateway/src/index';
 import { brokerLease } from './broker-session';
+import { Coalesced } from './coalesced';
 import { CONTROLLER_LEASE, controllerNode } from './controller';
 
 export interface NodeDirectoryOptions {
@@ -45,7 +46,7 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
   private readonly remotes = new Map<number, Remote>();
   private timer: NodeJS.Timeout | undefined;
   private stopWatching: (() => void) | undefined;
-  private refreshing = false;
+  private readonly refreshes = new Coalesced(() => this.refreshNow());
 
   constructor(private readonly options: NodeDirectoryOptions) {}
 
@@ -60,10 +61,12 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
     this.timer.unref();
   }
 
-  /** Re-reads the registry and the leases. */
-  async refresh(): Promise<void> {
-    if (this.refreshing) return;
-    this.refreshing = true;
+  /** Re-reads the registry and the leases (once more after the read under way, if one is). */
+  refresh(): Promise<void> {
+    return this.refreshes.run();
+  }
+
+  private async refreshNow(): Promise<void> {
     try {
       const { metadata, coordinator } = this.options;
       const registered = await metadata.cluster.brokers();
@@ -84,8 +87,6 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not refresh the node directory');
-    } finally {
-      this.refreshing = false;
     }
   }
 
