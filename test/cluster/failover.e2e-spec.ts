@@ -20,19 +20,7 @@ describe('a 3-node cluster', () => {
   beforeAll(async () => {
     cluster = await TestCluster.start();
     key = await cluster.tenant('acme');
-    const created = await cluster.call(1, 'POST', '/v1/topics', key, {
-      name: TOPIC,
-      partitions: 3,
-      replicationFactor: 3,
-      configs: { 'min.insync.replicas': '2' },
-    });
-    expect(created.status).toBe(201);
-    await cluster.untilPartitions(
-      TOPIC,
-      key,
-      (ps) => ps.every((p) => p.highWatermark === 0 && p.isr.length === 3),
-      'every partition hosted with its three replicas in sync',
-    );
+    await cluster.createTopic(key, TOPIC, 3, 3, 1);
   }, 120_000);
   afterAll(() => cluster?.cleanup(), 60_000);
 

@@ -13,21 +13,7 @@ describe('fencing in a 3-node cluster', () => {
     // A session longer than the replica lag: a paused follower leaves the ISR by lag first.
     cluster = await TestCluster.start({ sessionMs: 4_000, replicaLagMs: 1_500 });
     key = await cluster.tenant('acme');
-    for (const name of ['zombie', 'laggard']) {
-      const created = await cluster.call(1, 'POST', '/v1/topics', key, {
-        name,
-        partitions: 1,
-        replicationFactor: 3,
-        configs: { 'min.insync.replicas': '2' },
-      });
-      expect(created.status).toBe(201);
-      await cluster.untilPartitions(
-        name,
-        key,
-        (ps) => ps[0]!.highWatermark === 0 && ps[0]!.isr.length === 3,
-        `${name} hosted with three replicas in sync`,
-      );
-    }
+    for (const name of ['zombie', 'laggard']) await cluster.createTopic(key, name, 1, 3, 1);
   }, 120_000);
   afterAll(() => cluster?.cleanup(), 60_000);
   // A test that failed midway leaves no node paused for the next.

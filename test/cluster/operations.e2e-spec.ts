@@ -106,14 +106,7 @@ describe('a rolling restart', () => {
   beforeAll(async () => {
     cluster = await TestCluster.start();
     key = await cluster.tenant('acme');
-    const created = await cluster.call(1, 'POST', '/v1/topics', key, {
-      name: 'ledger',
-      partitions: 6,
-      replicationFactor: 3,
-      configs: { 'min.insync.replicas': '2' },
-    });
-    expect(created.status).toBe(201);
-    await cluster.untilPartitions('ledger', key, inSync(3), 'every replica in sync');
+    await cluster.createTopic(key, 'ledger', 6, 3);
   }, 120_000);
   afterAll(() => cluster?.cleanup(), 60_000);
 
@@ -166,16 +159,8 @@ describe('cluster operations', () => {
   }, 120_000);
   afterAll(() => cluster?.cleanup(), 60_000);
 
-  async function createTopic(name: string, partitions: number, replicationFactor: number) {
-    const created = await cluster.call(1, 'POST', '/v1/topics', key, {
-      name,
-      partitions,
-      replicationFactor,
-      configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)) },
-    });
-    expect(created.status).toBe(201);
-    return cluster.untilPartitions(name, key, inSync(replicationFactor), `${name} in sync`);
-  }
+  const createTopic = (name: string, partitions: number, replicationFactor: number) =>
+    cluster.createTopic(key, name, partitions, replicationFactor);
 
   it('elects preferred leaders when the operator asks', async () => {
     await createTopic('orders', 3, 3);

@@ -153,6 +153,32 @@ export class TestCluster {
     return described.body.partitions as PartitionView[];
   }
 
+  /**
+   * Creates a topic through node `via` (min.insync.replicas 2, or 1 for a single replica) and
+   * waits until every partition has a leader and all its replicas in sync.
+   */
+  async createTopic(
+    key: string,
+    name: string,
+    partitions: number,
+    replicationFactor: number,
+    via = this.running()[0]!,
+  ): Promise<PartitionView[]> {
+    const created = await this.call(via, 'POST', '/v1/topics', key, {
+      name,
+      partitions,
+      replicationFactor,
+      configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)) },
+    });
+    if (created.status !== 201) throw new Error(`create ${name}: ${JSON.stringify(created.body)}`);
+    return this.untilPartitions(
+      name,
+      key,
+      (ps) => ps.every((p) => p.leader > 0 && p.isr.length === replicationFactor),
+      `${name} hosted with its ${replicationFactor} replicas in sync`,
+    );
+  }
+
   /** Waits until every running node's view shows `ids` alive. */
   async untilAlive(ids: number[], timeoutMs = 20_000): Promise<void> {
     const wanted = [...ids].sort().join();
