@@ -75,9 +75,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
-    files: ['**/*.spec.ts', 'test/**/*.ts', 'apps/*/test/**/*.ts', 'bench/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      'test/**/*.ts',
+      'apps/*/test/**/*.ts',
+      'bench/**/*.ts',
+      'chaos/**/*.ts',
+    ],
     rules: {
-      // Tests and benchmarks read JSON answers whose shape the assertions check.
+      // Tests, benchmarks and the chaos run read JSON answers whose shape the assertions check.
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

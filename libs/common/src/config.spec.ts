@@ -13,6 +13,7 @@ describe('node config', () => {
       allowedOrigins: [],
       nodeId: 1,
       rpcPort: 9093,
+      advertisedRpcPort: undefined,
       advertisedHost: '127.0.0.1',
       brokerSessionMs: 6_000,
       replicaLagMs: 10_000,
@@ -27,6 +28,7 @@ describe('node config', () => {
       loadNodeConfig({
         TRIBUTARY_RPC_PORT: '19093',
         TRIBUTARY_ADVERTISED_HOST: 'node-2.internal',
+        TRIBUTARY_ADVERTISED_RPC_PORT: '29093',
         TRIBUTARY_BROKER_SESSION_MS: '3000',
         TRIBUTARY_REPLICA_LAG_MS: '5000',
         TRIBUTARY_AUTO_LEADER_REBALANCE: 'false',
@@ -35,6 +37,7 @@ describe('node config', () => {
     ).toMatchObject({
       rpcPort: 19093,
       advertisedHost: 'node-2.internal',
+      advertisedRpcPort: 29093,
       brokerSessionMs: 3000,
       replicaLagMs: 5000,
       autoLeaderRebalance: false,
@@ -73,6 +76,8 @@ describe('node config', () => {
     [{ TRIBUTARY_LOG_LEVEL: 'loud' }, /^TRIBUTARY_LOG_LEVEL:/],
     [{ TRIBUTARY_ADMIN_TOKEN: 'short' }, /^TRIBUTARY_ADMIN_TOKEN:/],
     [{ DATA_DIR: '' }, /^DATA_DIR:/],
+    [{ TRIBUTARY_ADVERTISED_RPC_PORT: '0' }, /^TRIBUTARY_ADVERTISED_RPC_PORT:/],
+    [{ TRIBUTARY_ADVERTISED_RPC_PORT: '65536' }, /^TRIBUTARY_ADVERTISED_RPC_PORT:/],
     [{ TRIBUTARY_REDIS_PREFIX: 'has space' }, /^TRIBUTARY_REDIS_PREFIX:/],
     [
       { TRIBUTARY_ALLOWED_ORIGINS: 'https://ok.example.com,not-an-origin' },

@@ -17,6 +17,11 @@ export interface NodeConfig {
   nodeId: number;
   /** The internal RPC's port (a node with REDIS_URL listens on it). */
   rpcPort: number;
+  /**
+   * The RPC port the other nodes are told to use (TRIBUTARY_ADVERTISED_RPC_PORT); undefined: the
+   * port the node listens on. Differs when something forwards to the node, e.g. a proxy.
+   */
+  advertisedRpcPort: number | undefined;
   /** How the other nodes reach this one (TRIBUTARY_ADVERTISED_HOST). */
   advertisedHost: string;
   /** A node silent this long loses its leaderships (TRIBUTARY_BROKER_SESSION_MS). */
@@ -129,6 +134,16 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   return raw === 'true';
 }
 
+function advertisedRpcPort(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.TRIBUTARY_ADVERTISED_RPC_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const value = port(env, 'TRIBUTARY_ADVERTISED_RPC_PORT', 0);
+  // 0 means "any free port" for a listener; nobody can be told to connect to it.
+  if (value === 0)
+    throw new ConfigError('TRIBUTARY_ADVERTISED_RPC_PORT', 'must be from 1 to 65535');
+  return value;
+}
+
 function advertisedHost(raw: string | undefined): string {
   if (raw === undefined || raw === '') return '127.0.0.1';
   if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(raw)) {
@@ -169,6 +184,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     allowedOrigins: origins(env.TRIBUTARY_ALLOWED_ORIGINS),
     nodeId: Number(nodeIdRaw),
     rpcPort: port(env, 'TRIBUTARY_RPC_PORT', 9093),
+    advertisedRpcPort: advertisedRpcPort(env),
     advertisedHost: advertisedHost(env.TRIBUTARY_ADVERTISED_HOST),
     brokerSessionMs: milliseconds(env, 'TRIBUTARY_BROKER_SESSION_MS', 6_000, 300, 600_000),
     replicaLagMs: milliseconds(env, 'TRIBUTARY_REPLICA_LAG_MS', 10_000, 100, 3_600_000),

@@ -134,7 +134,7 @@ export class ClusterRuntime {
   }): Promise<void> {
     const { config, metadata, coordinator, clock, logger } = this.parts;
     this.hosting = options.hosting;
-    this.session.setPorts(options.port, options.rpcPort);
+    this.session.setPorts(options.port, config.advertisedRpcPort ?? options.rpcPort);
     await this.session.start();
     await this.directory.start();
     this.sync = new MetadataSync({ metadata, coordinator, hosting: options.hosting, logger });

@@ -1,7 +1,8 @@
 // Reading several partitions from positions for one answer (a group poll, a WebSocket push, an
 // SSE batch): the partitions are taken in turn from a different one each time, so a busy
 // partition cannot starve the others when the limits run out; each fetch takes what is there
-// now (no wait); a position that retention overtook is moved on by the caller's policy.
+// now (no wait); a position that retention overtook is moved on by the caller's policy, and a
+// position ahead of the high watermark waits, as a partition between leaders does.
 import { type DecodedRecord } from '@tributary/protocol';
 import { type BrokerClient, type TopicPartition } from '@tributary/partitions';
 import { collectRecords, decodeBatches } from './fetch.service';
@@ -30,8 +31,8 @@ export interface PartitionReads<T> {
 /**
  * Reads the cursors in turn starting at `first`, until `maxRecords` records or about
  * `maxBytes` of keys and values: one fetchMany (one call per leader), then the records taken
- * in turn. `restart` gives the offset to go on from when a cursor's offset is out of range
- * (it may rethrow).
+ * in turn. `restart` gives the offset to go on from when a cursor's offset is below the log
+ * start (it may rethrow); a cursor ahead of the high watermark is left where it is this time.
  */
 export async function readPartitionsInTurn<T>(
   broker: BrokerClient,
@@ -59,6 +60,11 @@ export async function readPartitionsInTurn<T>(
       // A partition between leaders is skipped this time; the others still deliver.
       if (outcome.error.retriable) continue;
       if (outcome.error.code !== 'OFFSET_OUT_OF_RANGE') throw outcome.error;
+      // Ahead of the high watermark: a leader elected a moment ago, whose high watermark is
+      // still one follower fetch behind its predecessor's, from which this position came. The
+      // records are on it and the high watermark is coming; moving the position (back to the
+      // log start, or to the latest) would deliver everything again or skip records.
+      if (!belowLogStart(cursor.offset, outcome.error.extra)) continue;
       ends[index] = { nextOffset: await restart(cursor, outcome.error), records: 0, logBytes: 0 };
       continue;
     }
@@ -81,4 +87,10 @@ export async function readPartitionsInTurn<T>(
     };
   }
   return { records, ends, logBytes };
+}
+
+/** Whether an OFFSET_OUT_OF_RANGE for `offset` is below the log start (unknown: assume so). */
+function belowLogStart(offset: number, extra: Readonly<Record<string, unknown>>): boolean {
+  const start = extra.logStartOffset;
+  return typeof start !== 'number' || offset < start;
 }
