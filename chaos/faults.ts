@@ -22,6 +22,7 @@ export const FAULT_KINDS = [
   'kill-random',
   'kill-leader',
   'kill-controller',
+  'restart-leader',
   'pause-leader',
   'cut-peers',
   'cut-redis',
@@ -79,6 +80,7 @@ export function faultSchedule(seed: number, runMs: number, sessionMs: number): P
     'kill-random': () => uniform(1_500, 4_000),
     'kill-leader': () => uniform(1_500, 4_000),
     'kill-controller': () => uniform(1_500, 4_000),
+    'restart-leader': () => uniform(500, 2_000),
     // A zombie: stopped for longer than its session, so it wakes up fenced.
     'pause-leader': () => sessionMs + uniform(1_000, 3_000),
     'cut-peers': () => uniform(2_000, 6_000),
@@ -250,6 +252,7 @@ export class FaultInjector {
         return aimed(await this.leaderOf(0), 'leader of hot partition 0');
       case 'kill-controller':
         return aimed(await this.controller(), 'controller');
+      case 'restart-leader':
       case 'pause-leader': {
         const partition = Math.floor(fault.variant * partitions);
         return aimed(await this.leaderOf(partition), `leader of partition ${partition}`);
@@ -289,6 +292,16 @@ export class FaultInjector {
           ledPartitions,
         });
         await nodes.kill(node);
+        await sleep(fault.durationMs);
+        await this.restart(node, fault_);
+        return;
+      }
+      case 'restart-leader': {
+        // A controlled shutdown: its leaderships move before it stops, then it starts again.
+        const fault_ = record(`SIGTERM node ${node} (${aim}), down ${fault.durationMs} ms`, {
+          ledPartitions: await this.ledBy(node),
+        });
+        await nodes.kill(node, 'SIGTERM');
         await sleep(fault.durationMs);
         await this.restart(node, fault_);
         return;

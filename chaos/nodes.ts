@@ -148,13 +148,13 @@ export class ChaosNodes {
     });
   }
 
-  /** SIGKILL; resolves once the process is gone. */
-  async kill(id: number): Promise<void> {
+  /** SIGKILL (or SIGTERM: a controlled shutdown); resolves once the process is gone. */
+  async kill(id: number, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
     const slot = this.slot(id);
     const node = slot.process;
     if (node === undefined) return;
-    slot.log.write(`${JSON.stringify({ chaos: 'SIGKILL', node: id, at: new Date() })}\n`);
-    node.proc.kill('SIGKILL');
+    slot.log.write(`${JSON.stringify({ chaos: signal, node: id, at: new Date() })}\n`);
+    node.proc.kill(signal);
     await node.exited;
     slot.process = undefined;
     slot.paused = false;
