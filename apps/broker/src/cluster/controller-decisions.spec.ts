@@ -69,4 +69,37 @@ describe('controller decisions', () => {
       reason: 'preferred-leader',
     });
   });
+
+  it('takes nothing from a node whose liveness is unknown, and gives it nothing', () => {
+    const unknown = (alive: number[], unknownIds: number[]) => ({
+      ...nodes(alive),
+      unknown: new Set(unknownIds),
+    });
+    // No lease seen yet for anyone (Redis just lost its keys): nothing moves.
+    expect(decide(row(), unknown([], [1, 2, 3]))).toBeUndefined();
+    // The leader unknown, a follower unknown: neither loses anything.
+    expect(decide(row(), unknown([2], [1, 3]))).toBeUndefined();
+    // The leader dead: an alive ISR member is elected, never an unknown one, and the unknown
+    // member keeps its ISR place.
+    expect(decide(row(), unknown([3], [2]))).toEqual({
+      leader: 3,
+      leaderEpoch: 5,
+      isr: [2, 3],
+      reason: 'leader-elected',
+    });
+    // Only unknown ISR members left: no one to elect yet, the ISR kept.
+    expect(decide(row(), unknown([], [2]))).toEqual({
+      leader: -1,
+      leaderEpoch: 5,
+      isr: [1, 2, 3],
+      reason: 'leader-lost',
+    });
+    // A dead follower still leaves the ISR while another is unknown.
+    expect(decide(row(), unknown([1], [2]))).toEqual({
+      leader: 1,
+      leaderEpoch: 4,
+      isr: [1, 2],
+      reason: 'isr-shrunk',
+    });
+  });
 });

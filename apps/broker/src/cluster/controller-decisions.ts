@@ -10,6 +10,9 @@
 //   lag), so acks=all stops waiting for them, except the last one standing.
 // - The preferred leader (the first replica) takes the leadership back once it is alive, in
 //   the ISR, and has been alive for a while (no flapping with a node that keeps restarting).
+// - A node whose liveness is unknown (no lease yet, just after Redis lost its keys or a new
+//   controller started looking) is not dead: it keeps its leaderships and its ISR places, but
+//   is not elected either.
 import { type PartitionState } from '@tributary/metadata';
 
 export interface PartitionDecision {
@@ -24,13 +27,16 @@ export interface LiveNodes {
   alive: ReadonlySet<number>;
   /** Nodes alive long enough to be given a preferred leadership back. */
   settled: ReadonlySet<number>;
+  /** Nodes neither alive nor known dead: nothing is taken from them, nothing given. */
+  unknown?: ReadonlySet<number>;
 }
 
 export function decide(row: PartitionState, nodes: LiveNodes): PartitionDecision | undefined {
   const { alive } = nodes;
-  const liveIsr = row.isr.filter((id) => alive.has(id));
-  if (row.leader < 0 || !alive.has(row.leader)) {
-    const candidate = row.replicas.find((id) => liveIsr.includes(id));
+  const dead = (id: number) => !alive.has(id) && nodes.unknown?.has(id) !== true;
+  const liveIsr = row.isr.filter((id) => !dead(id));
+  if (row.leader < 0 || dead(row.leader)) {
+    const candidate = row.replicas.find((id) => liveIsr.includes(id) && alive.has(id));
     if (candidate !== undefined) {
       return {
         leader: candidate,

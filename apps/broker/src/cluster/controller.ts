@@ -7,6 +7,13 @@
 // Liveness is looked at every `checkIntervalMs` (one read of the broker leases) and on every
 // `brokers` notification; the partitions are reconciled when the set of live nodes changed,
 // and in full every few seconds in any case (a write lost to an outage is redone).
+//
+// A missing lease is evidence of death only once someone had a chance to renew it. A lease this
+// controller saw and then lost expired: its node is dead. A node without a lease that this
+// controller has not seen alive since it started looking is unknown, not dead, for a session:
+// Redis may just have lost every key (flushed, restarted empty, failed over), and every live
+// node renews within a session. The controller starts looking afresh when it becomes controller
+// and when it finds its own lease gone from under it.
 import { type Clock } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore } from '@tributary/metadata';
@@ -42,6 +49,9 @@ export class Controller {
   private lastAlive = '';
   /** Node id -> when (monotonic ms) this controller first saw it alive, in its current run. */
   private readonly aliveSince = new Map<number, number>();
+  /** Nodes seen alive in the current run; until a session into it, the others are unknown. */
+  private readonly seen = new Set<number>();
+  private runStartedMs = 0;
   private stopWatching: (() => void) | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
@@ -75,6 +85,9 @@ export class Controller {
 
   private async check(): Promise<void> {
     const { coordinator, metadata, sessionMs, nodeId, logger } = this.options;
+    // While controller, the leases are read before the renewal: a gap in its own lease shows
+    // in the same snapshot as the brokers' leases.
+    const before = this.epoch === undefined ? undefined : await this.leaseSnapshot();
     const held = await coordinator.acquireLease(CONTROLLER_LEASE, this.owner, sessionMs);
     if (!held) {
       if (this.epoch !== undefined) logger.warn('lost the controller lease');
@@ -86,31 +99,70 @@ export class Controller {
       const epoch = await metadata.cluster.becomeController(nodeId, seen.epoch);
       if (epoch === undefined) return; // another node bumped it first: try again next time
       this.epoch = epoch;
-      this.aliveSince.clear();
-      this.lastAlive = '';
+      this.startRun();
       logger.info({ controllerEpoch: epoch }, 'this node is the controller');
+    } else if (before !== undefined && before.controller !== this.owner) {
+      logger.warn(
+        { holder: before.controller },
+        'the controller lease was gone (Redis lost its keys, or this node was paused past it); looking at liveness afresh',
+      );
+      this.startRun();
     }
-    const alive = await this.liveNodes();
-    const key = [...alive].sort((a, b) => a - b).join(',');
+    const snapshot = before !== undefined && before.controller === this.owner ? before : undefined;
+    const nodes = this.liveNodes(snapshot ?? (await this.leaseSnapshot()));
+    const key = `${[...nodes.alive].sort((a, b) => a - b).join(',')}?${[...nodes.unknown].join(',')}`;
     this.checkCount += 1;
     if (key === this.lastAlive && this.checkCount % RECONCILE_EVERY_CHECKS !== 0) return;
     this.lastAlive = key;
-    await this.reconcile(alive);
+    await this.reconcile(nodes.alive, nodes.unknown);
   }
 
-  /** Registered nodes whose lease is held by their current incarnation. */
-  private async liveNodes(): Promise<Set<number>> {
-    const { coordinator, metadata, clock } = this.options;
+  private startRun(): void {
+    this.aliveSince.clear();
+    this.seen.clear();
+    this.lastAlive = '';
+    this.runStartedMs = this.options.clock.monotonicMs();
+  }
+
+  /** The registered nodes, and in one read the holders of their leases and the controller's. */
+  private async leaseSnapshot(): Promise<{
+    brokers: { id: number; incarnation: string }[];
+    holders: (string | null)[];
+    controller: string | null;
+  }> {
+    const { coordinator, metadata } = this.options;
     const brokers = await metadata.cluster.brokers();
-    const holders = await coordinator.leaseHolders(brokers.map((b) => brokerLease(b.id)));
-    const alive = new Set(brokers.filter((b, i) => holders[i] === b.incarnation).map((b) => b.id));
-    const nowMs = clock.monotonicMs();
-    for (const id of alive) if (!this.aliveSince.has(id)) this.aliveSince.set(id, nowMs);
-    for (const id of this.aliveSince.keys()) if (!alive.has(id)) this.aliveSince.delete(id);
-    return alive;
+    const [controller, ...holders] = await coordinator.leaseHolders([
+      CONTROLLER_LEASE,
+      ...brokers.map((b) => brokerLease(b.id)),
+    ]);
+    return { brokers, holders, controller: controller ?? null };
   }
 
-  private async reconcile(alive: Set<number>): Promise<void> {
+  /**
+   * Registered nodes whose lease is held by their current incarnation are alive; within a
+   * session of the run's start, those not seen alive in it are unknown.
+   */
+  private liveNodes(snapshot: Awaited<ReturnType<Controller['leaseSnapshot']>>): {
+    alive: Set<number>;
+    unknown: Set<number>;
+  } {
+    const { brokers, holders } = snapshot;
+    const alive = new Set(brokers.filter((b, i) => holders[i] === b.incarnation).map((b) => b.id));
+    const nowMs = this.options.clock.monotonicMs();
+    for (const id of alive) {
+      if (!this.aliveSince.has(id)) this.aliveSince.set(id, nowMs);
+      this.seen.add(id);
+    }
+    for (const id of this.aliveSince.keys()) if (!alive.has(id)) this.aliveSince.delete(id);
+    const unknown = new Set<number>();
+    if (nowMs - this.runStartedMs < this.options.sessionMs) {
+      for (const { id } of brokers) if (!this.seen.has(id)) unknown.add(id);
+    }
+    return { alive, unknown };
+  }
+
+  private async reconcile(alive: Set<number>, unknown: Set<number>): Promise<void> {
     const { metadata, coordinator, clock, sessionMs, logger } = this.options;
     const epoch = this.epoch;
     if (epoch === undefined) return;
@@ -121,7 +173,7 @@ export class Controller {
     );
     let changed = 0;
     for (const row of await metadata.partitions.listAll()) {
-      const decision = decide(row, { alive, settled });
+      const decision = decide(row, { alive, settled, unknown });
       if (decision === undefined) continue;
       const { reason, ...change } = decision;
       const result = await metadata.partitions.compareAndSet(
