@@ -24,6 +24,8 @@ export interface ClusterOptions {
   replicaLagMs?: number;
   /** More environment for every node. */
   env?: Record<string, string>;
+  /** The Redis the nodes share (default: a key prefix of its own on the machine's Redis). */
+  redis?: TestRedis;
 }
 
 export interface PartitionView {
@@ -40,17 +42,18 @@ export class TestCluster {
   private readonly paused = new Set<number>();
 
   private constructor(
-    readonly options: Required<ClusterOptions>,
+    readonly options: Required<Omit<ClusterOptions, 'redis'>>,
     readonly database: TestPostgresDatabase,
     readonly redis: TestRedis,
     readonly root: string,
   ) {}
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
-    const resolved = { nodes: 3, sessionMs: 2_000, replicaLagMs: 3_000, env: {}, ...options };
+    const { redis, ...rest } = options;
+    const resolved = { nodes: 3, sessionMs: 2_000, replicaLagMs: 3_000, env: {}, ...rest };
     const database = await createPostgresDatabase();
     const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'tributary-cluster-'));
-    const cluster = new TestCluster(resolved, database, testRedis(), root);
+    const cluster = new TestCluster(resolved, database, redis ?? testRedis(), root);
     try {
       await Promise.all(Array.from({ length: resolved.nodes }, (_, i) => cluster.startNode(i + 1)));
       await cluster.untilAlive(cluster.ids());

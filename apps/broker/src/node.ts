@@ -85,6 +85,14 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     const logs = await LogManager.open({
       dataDir: path.join(dataDir, 'logs'),
       clock,
+      onLoaded: (log, stats) => {
+        if (stats.cut === undefined) return;
+        // A replica fetches what was cut from its leader again; a leader has lost it.
+        logger.warn(
+          { log, ...stats, cut: undefined, ...stats.cut },
+          'log cut at a bad batch or gap on load; what followed is dropped',
+        );
+      },
       ...(options.retentionCheckIntervalMs === undefined
         ? {}
         : { retentionCheckIntervalMs: options.retentionCheckIntervalMs }),

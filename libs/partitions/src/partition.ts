@@ -10,6 +10,12 @@
 // asked from (a follower fetches from its acknowledged end). While an ISR change is in flight
 // the larger of the two sets counts (Kafka's maximal ISR), so the high watermark never passes
 // a record some replica that may be elected lacks.
+//
+// A follower of the ISR never asks from below the high watermark: its fetch offset only grows
+// within an epoch, and a new leader's divergence check (KIP-101) cuts only above the high
+// watermark. One that does has lost acknowledged records (it restarted with part of its log cut
+// off as damaged, before anyone noticed it was gone): it leaves the ISR at once, and joins it
+// again once caught up, as any replica that fell behind.
 import { assert, BrokerError, type Clock } from '@tributary/common';
 import { type AppendResult, type PartitionLog } from '@tributary/storage';
 import { type TopicPartition } from './topic-partition';
@@ -237,6 +243,7 @@ export class Partition {
       );
     }
     this.recordFollowerEnd(follower, fetchOffset);
+    if (fetchOffset < this.log.highWatermark) void this.dropFromIsr(replicaId);
     this.maybeIncrementHighWatermark();
     void this.maybeExpandIsr(replicaId, follower);
     return { kind: 'read' };
@@ -287,6 +294,19 @@ export class Partition {
     if (laggards.length === 0) return;
     await this.alterIsr(this.current.isr.filter((replica) => !laggards.includes(replica)));
     // With fewer replicas to wait for, the high watermark may move.
+    this.maybeIncrementHighWatermark();
+  }
+
+  /**
+   * A follower of the ISR that lacks records below the high watermark leaves it. With another
+   * ISR change in flight it stays for now; its next fetch, still below, asks again (and until
+   * then its low log end holds the high watermark back, as for any member).
+   */
+  private async dropFromIsr(replicaId: number): Promise<void> {
+    if (this.pendingIsr !== undefined || !this.current.isr.includes(replicaId)) return;
+    await this.alterIsr(this.current.isr.filter((replica) => replica !== replicaId)).catch(
+      () => undefined,
+    );
     this.maybeIncrementHighWatermark();
   }
 

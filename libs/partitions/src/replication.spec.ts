@@ -228,6 +228,53 @@ describe('replication', () => {
     expect(await cluster.contents(3)).toEqual(['0:a', '1:b']);
   });
 
+  it('drops at once from the ISR a follower that asks from below the high watermark (it lost acknowledged records), and lets it back once caught up', async () => {
+    cluster = new Cluster({ 'min.insync.replicas': '2' });
+    await cluster.start();
+    only(await cluster.produce(['a', 'b', 'c']));
+    await cluster.converged();
+    // Node 3 comes back with its log cut at offset 1 (damage found on load) while the leader
+    // still counts it in sync; its first fetch asks from 1, below the high watermark 3.
+    cluster.cutOff(3);
+    const cutLog = cluster.manager(3).partition(tp)!.log;
+    await cutLog.truncateTo(1);
+    expect(cluster.row.isr).toEqual([1, 2, 3]);
+    const [answer] = await cluster.manager(1).replicaFetch({
+      replicaId: 3,
+      maxBytes: 1 << 20,
+      maxWaitMs: 0,
+      partitions: [{ ...tp, fetchOffset: 1, lastFetchedEpoch: 0, leaderEpoch: 0 }],
+    });
+    expect(answer).toMatchObject({ ok: true, value: { highWatermark: 3 } });
+    // Out without waiting for the replica lag (the clock has not moved).
+    await waitUntil(() => cluster.row.isr.length === 2, 'node 3 dropped from the ISR');
+    expect(cluster.row.isr).toEqual([1, 2]);
+    // It no longer holds acks=all back.
+    expect(only(await cluster.produce(['d'], -1, 1_000))).toEqual({ baseOffset: 3, lastOffset: 3 });
+    // Back, caught up, and in the ISR again.
+    cluster.cut.delete(3);
+    await waitUntil(() => cluster.row.isr.length === 3, 'node 3 rejoined the ISR');
+    await cluster.converged();
+    expect(await cluster.contents(3)).toEqual(['0:a', '1:b', '2:c', '3:d']);
+  });
+
+  it('keeps in the ISR a follower that asks from the high watermark or above', async () => {
+    cluster = new Cluster();
+    await cluster.start();
+    only(await cluster.produce(['a', 'b', 'c']));
+    await cluster.converged();
+    const version = cluster.row.version;
+    const [answer] = await cluster.manager(1).replicaFetch({
+      replicaId: 3,
+      maxBytes: 1 << 20,
+      maxWaitMs: 0,
+      partitions: [{ ...tp, fetchOffset: 3, lastFetchedEpoch: 0, leaderEpoch: 0 }],
+    });
+    expect(answer).toMatchObject({ ok: true });
+    only(await cluster.produce(['d']));
+    expect(cluster.row).toMatchObject({ isr: [1, 2, 3], version });
+  });
+
   it('refuses acks=all below min.insync.replicas, writing nothing; acks=1 still writes', async () => {
     cluster = new Cluster({ 'min.insync.replicas': '2' });
     await cluster.start();

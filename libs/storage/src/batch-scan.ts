@@ -3,6 +3,7 @@
 import { BrokerError, LIMITS } from '@tributary/common';
 import {
   BATCH_HEADER_BYTES,
+  type BatchProblem,
   LOG_OVERHEAD_BYTES,
   OFFSET_BATCH_LENGTH,
   OFFSET_LAST_OFFSET_DELTA,
@@ -39,6 +40,7 @@ export class FileWindow {
     private readonly handle: FileHandle,
     readonly endPosition: number,
     private readonly cachedFrom = Infinity,
+    private readonly chunkBytes = SCAN_CHUNK_BYTES,
   ) {}
 
   /** Makes bytes [position, position + length) available; false if the file ends first. */
@@ -46,7 +48,7 @@ export class FileWindow {
     const end = position + length;
     if (end > this.endPosition) return false;
     if (position >= this.start && end <= this.start + this.buf.length) return true;
-    const readLength = Math.min(this.endPosition - position, Math.max(length, SCAN_CHUNK_BYTES));
+    const readLength = Math.min(this.endPosition - position, Math.max(length, this.chunkBytes));
     const fresh = Buffer.allocUnsafe(readLength);
     let got = 0;
     while (got < readLength) {
@@ -99,6 +101,66 @@ export function isPlausible(
     header.lastOffset >= header.baseOffset &&
     header.position + header.sizeBytes <= endPosition
   );
+}
+
+/** Why a walk over a segment's batches stopped before the end of the file. */
+export type ScanProblem =
+  | BatchProblem
+  /** The file ends inside a batch header, or a header's length runs past the file. */
+  | 'torn'
+  /** A header whose length or offsets cannot be a batch of this segment. */
+  | 'implausible-header'
+  /** The batch does not continue the offsets densely from the one before it. */
+  | 'offset-gap';
+
+export interface ScanStop {
+  /** File position of the first batch that failed. */
+  position: number;
+  /** The offset the failing batch should have started at. */
+  expectedOffset: number;
+  problem: ScanProblem;
+}
+
+/**
+ * Walks the batches of a segment whose first offset is `baseOffset` from the start of the
+ * window's file, each checked before `visit` sees it: a sane header, offsets that continue
+ * densely from the batch before, and with `checkCrc` the length, magic, count and CRC32C of the
+ * whole batch. Stops at the first batch that fails; returns where the good batches end.
+ */
+export async function walkBatches(
+  window: FileWindow,
+  baseOffset: number,
+  checkCrc: boolean,
+  visit: (header: ScannedBatch) => void,
+): Promise<{ validBytes: number; stop?: ScanStop }> {
+  let position = 0;
+  let expectedOffset = baseOffset;
+  const stopAt = (problem: ScanProblem) => ({
+    validBytes: position,
+    stop: { position, expectedOffset, problem },
+  });
+  while (position < window.endPosition) {
+    const header = await window.header(position);
+    if (header === undefined) return stopAt('torn');
+    if (header.position + header.sizeBytes > window.endPosition) return stopAt('torn');
+    if (!isPlausible(header, expectedOffset, window.endPosition)) {
+      return stopAt('implausible-header');
+    }
+    if (header.baseOffset !== expectedOffset) return stopAt('offset-gap');
+    if (checkCrc) {
+      if (!(await window.ensure(position, header.sizeBytes))) return stopAt('torn');
+      const checked = validateBatch(
+        window.view(position, header.sizeBytes),
+        0,
+        RECOVERY_BATCH_BYTES_MAX,
+      );
+      if (!checked.ok) return stopAt(checked.problem);
+    }
+    visit(header);
+    position += header.sizeBytes;
+    expectedOffset = header.lastOffset + 1;
+  }
+  return { validBytes: position };
 }
 
 /** A header met while reading a recovered file must be sane: CORRUPT_RECORD if not. */

@@ -1,11 +1,15 @@
 // Opening a partition directory (Kafka's LogLoader): clean up leftovers, find the segments,
-// load the ones below the recovery point (indexes sanity-checked, rebuilt when bad), recover
-// the ones from it onward (every batch's length and CRC checked, a torn or corrupt tail
-// truncated, indexes rebuilt, later segments dropped), and restore the log start offset,
-// high watermark and leader epoch cache.
+// load the ones below the recovery point (indexes sanity-checked, rebuilt when bad, and every
+// batch checked: flushed bytes can still rot or be cut on disk), recover the ones from it
+// onward (indexes rebuilt), and restore the log start offset, high watermark and leader epoch
+// cache. Every batch of every segment passes its length, magic, CRC32C and dense offsets;
+// the log is cut at the first that fails, or at a gap between segments, and everything after
+// it is dropped: a replica then fetches the rest again from its leader, and never serves the
+// damaged bytes.
 import * as path from 'node:path';
 import { assert } from '@tributary/common';
 import { parseOffset, readCheckpoint, writeCheckpoint } from './checkpoint-file';
+import { type ScanProblem } from './batch-scan';
 import { type FileSystem } from './file-system';
 import { type HandlePool } from './handle-pool';
 import { LeaderEpochCache } from './leader-epoch-cache';
@@ -22,12 +26,23 @@ export interface PartitionCheckpoint {
   highWatermark: number;
 }
 
+/** Where the load cut the log: the first batch that failed, or the segment after a gap. */
+export interface LoadCut {
+  file: string;
+  position: number;
+  /** The offset the log ends at now: what followed is gone. */
+  offset: number;
+  problem: ScanProblem | 'segment-gap' | 'segment-overlap';
+}
+
 export interface LoadStats {
   segmentsLoaded: number;
   segmentsRecovered: number;
   bytesTruncated: number;
   segmentsDropped: number;
   indexesRebuilt: number;
+  /** Undefined when every batch on disk passed. */
+  cut: LoadCut | undefined;
 }
 
 export interface LoadedLog {
@@ -83,6 +98,7 @@ export async function loadLog(
     bytesTruncated: 0,
     segmentsDropped: 0,
     indexesRebuilt: 0,
+    cut: undefined,
   };
   const bases = await findSegments(fs, dir);
   const checkpoint = await readPartitionCheckpoint(fs, dir);
@@ -103,8 +119,15 @@ export async function loadLog(
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     const previous = segments[i - 1];
-    if (previous !== undefined && segment.baseOffset < previous.nextOffset) {
-      // Overlap: never produced by this code; keep the earlier data, drop the rest.
+    if (previous !== undefined && segment.baseOffset !== previous.nextOffset) {
+      // A gap (a segment cut short) or an overlap (never written by this code): what follows
+      // cannot continue the log densely. Keep what comes before, drop the rest.
+      stats.cut = {
+        file: segment.logPath,
+        position: 0,
+        offset: previous.nextOffset,
+        problem: segment.baseOffset > previous.nextOffset ? 'segment-gap' : 'segment-overlap',
+      };
       stats.segmentsDropped += await dropFrom(segments, i);
       segments = segments.slice(0, i);
       break;
@@ -112,7 +135,7 @@ export async function loadLog(
     if (segment.baseOffset <= recoveryPoint) {
       // Below the recovery point everything was flushed: load (fast path of a clean stop).
       const state = await segment.load();
-      if (state === 'loaded' && segment.nextOffset <= recoveryPoint) {
+      if (state === 'loaded' && segment.nextOffset <= recoveryPoint && (await segment.verify())) {
         stats.segmentsLoaded += 1;
         continue;
       }
@@ -126,8 +149,14 @@ export async function loadLog(
       if (latest === undefined || epoch > latest.epoch) epochCache.assign(epoch, startOffset);
     }
     await segment.sync();
-    if (result.truncatedBytes > 0) {
+    if (result.stop !== undefined) {
       // Nothing after a torn or corrupt batch can be trusted to follow it densely.
+      stats.cut = {
+        file: segment.logPath,
+        position: result.stop.position,
+        offset: result.stop.expectedOffset,
+        problem: result.stop.problem,
+      };
       stats.segmentsDropped += await dropFrom(segments, i + 1);
       segments = segments.slice(0, i + 1);
       break;

@@ -7,7 +7,7 @@ import { lockDataDir } from './data-dir-lock';
 import { DiskFileSystem } from './disk-file-system';
 import { type FileSystem } from './file-system';
 import { HandlePool } from './handle-pool';
-import { PARTITION_CHECKPOINT } from './log-loader';
+import { type LoadStats, PARTITION_CHECKPOINT } from './log-loader';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config';
 import { PartitionLog } from './partition-log';
 
@@ -24,6 +24,8 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** How often recovery points are checkpointed; 0 disables the timer. */
   checkpointIntervalMs?: number;
+  /** Told what loading each log found (a cut means damage or a torn tail was removed). */
+  onLoaded?: (name: string, stats: LoadStats) => void;
 }
 
 export class LogManager {
@@ -33,7 +35,8 @@ export class LogManager {
   private closed = false;
 
   private constructor(
-    private readonly options: Required<Omit<LogManagerOptions, 'clock'>> & { clock: Clock },
+    private readonly options: Required<Omit<LogManagerOptions, 'clock' | 'onLoaded'>> &
+      Pick<LogManagerOptions, 'onLoaded'> & { clock: Clock },
     readonly pool: HandlePool,
     private readonly unlock: () => Promise<void>,
   ) {
@@ -51,6 +54,7 @@ export class LogManager {
       pendingAppendBytesMax: options.pendingAppendBytesMax ?? LIMITS.pendingAppendBytesMax,
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 5 * 60_000,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 60_000,
+      onLoaded: options.onLoaded,
     };
     const unlock = await lockDataDir(fs, resolved.dataDir);
     return new LogManager(resolved, new HandlePool(fs, resolved.maxOpenFiles), unlock);
@@ -96,6 +100,7 @@ export class LogManager {
     }
     try {
       const log = await pending;
+      if (!this.logs.has(name)) this.options.onLoaded?.(name, log.loadStats);
       this.logs.set(name, log);
       return log;
     } finally {

@@ -3,19 +3,15 @@
 // `ls` lists them in offset order (Kafka's layout).
 import * as path from 'node:path';
 import { assert, BrokerError } from '@tributary/common';
-import {
-  BATCH_HEADER_BYTES,
-  type ProducerFields,
-  readProducerFields,
-  validateBatch,
-} from '@tributary/protocol';
+import { BATCH_HEADER_BYTES, type ProducerFields, readProducerFields } from '@tributary/protocol';
 import {
   checkHeader,
   FileWindow,
   isPlausible,
-  RECOVERY_BATCH_BYTES_MAX,
   type ScannedBatch,
+  type ScanStop,
   verifyBatches,
+  walkBatches,
 } from './batch-scan';
 import { type FileSystem } from './file-system';
 import { type HandlePool } from './handle-pool';
@@ -26,6 +22,8 @@ export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 /** How much of what this process appended last counts as surely in the page cache. */
 const HOT_TAIL_BYTES = 16 * 1024 * 1024;
+/** Reads of a scan over a whole file (recovery, the load-time check) come this large. */
+const VERIFY_CHUNK_BYTES = 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -45,6 +43,8 @@ export { type SegmentOptions } from './segment-indexes';
 export interface RecoveryResult {
   validBytes: number;
   truncatedBytes: number;
+  /** Where and why the scan stopped before the end of the file (undefined: it did not). */
+  stop: ScanStop | undefined;
   /** (epoch, first offset) for every change of leader epoch seen in the segment. */
   epochStarts: { epoch: number; startOffset: number }[];
 }
@@ -155,12 +155,12 @@ export class LogSegment {
     await this.flushIndexes();
   }
 
-  private async window<T>(fn: (window: FileWindow) => Promise<T>): Promise<T> {
+  private async window<T>(fn: (window: FileWindow) => Promise<T>, chunkBytes?: number): Promise<T> {
     // The tail this process appended lately is in the page cache: reads there (consumers at
     // the head of the log, long-polls just woken) need not go through the threadpool.
     const cachedFrom = Math.max(this.appendedFrom, this.sizeBytes - HOT_TAIL_BYTES);
     return this.pool.with(this.logPath, (handle) =>
-      fn(new FileWindow(handle, this.sizeBytes, cachedFrom)),
+      fn(new FileWindow(handle, this.sizeBytes, cachedFrom, chunkBytes)),
     );
   }
 
@@ -318,34 +318,42 @@ export class LogSegment {
     this.indexes.clear();
     const epochStarts: RecoveryResult['epochStarts'] = [];
     let lastEpoch: number | undefined;
-    const validBytes = await this.window(async (window) => {
-      let position = 0;
-      while (position < this.sizeBytes) {
-        const header = await window.header(position);
-        if (header === undefined) break;
-        if (!isPlausible(header, Math.max(this.nextOffset, this.baseOffset), this.sizeBytes)) break;
-        if (checkCrc) {
-          if (!(await window.ensure(position, header.sizeBytes))) break;
-          const bytes = window.view(position, header.sizeBytes);
-          if (!validateBatch(bytes, 0, RECOVERY_BATCH_BYTES_MAX).ok) break;
-        }
-        if (header.leaderEpoch >= 0 && header.leaderEpoch !== lastEpoch) {
-          lastEpoch = header.leaderEpoch;
-          epochStarts.push({ epoch: header.leaderEpoch, startOffset: header.baseOffset });
-        }
-        this.indexes.add(
-          header.baseOffset,
-          header.lastOffset,
-          header.maxTimestamp,
-          position,
-          header.sizeBytes,
-        );
-        position += header.sizeBytes;
-      }
-      return position;
-    });
-    this.sizeBytes = validBytes;
-    return { validBytes, epochStarts };
+    const walked = await this.window(
+      (window) =>
+        walkBatches(window, this.baseOffset, checkCrc, (header) => {
+          if (header.leaderEpoch >= 0 && header.leaderEpoch !== lastEpoch) {
+            lastEpoch = header.leaderEpoch;
+            epochStarts.push({ epoch: header.leaderEpoch, startOffset: header.baseOffset });
+          }
+          this.indexes.add(
+            header.baseOffset,
+            header.lastOffset,
+            header.maxTimestamp,
+            header.position,
+            header.sizeBytes,
+          );
+        }),
+      checkCrc ? VERIFY_CHUNK_BYTES : undefined,
+    );
+    this.sizeBytes = walked.validBytes;
+    return { validBytes: walked.validBytes, epochStarts, stop: walked.stop };
+  }
+
+  /**
+   * Checks every batch of a loaded segment as recovery would (length, magic, CRC32C, dense
+   * offsets from the base offset to the loaded next offset) without touching its indexes or
+   * file. False sends the segment to `recover()`, which finds and cuts the damage.
+   */
+  async verify(): Promise<boolean> {
+    let nextOffset = this.baseOffset;
+    const walked = await this.window(
+      (window) =>
+        walkBatches(window, this.baseOffset, true, (header) => {
+          nextOffset = header.lastOffset + 1;
+        }),
+      VERIFY_CHUNK_BYTES,
+    );
+    return walked.stop === undefined && nextOffset === this.nextOffset;
   }
 
   /**

@@ -71,6 +71,8 @@ export class ClusterRuntime {
     };
     this.directory = new NodeDirectory({
       nodeId: config.nodeId,
+      sessionMs: config.brokerSessionMs,
+      clock,
       clusterId: identity.clusterId,
       get local() {
         return partitions();

@@ -191,4 +191,41 @@ describe('controller decisions', () => {
     const stuck = nodes([1, 2, 3], undefined, { draining: [3], replacement: () => undefined });
     expect(decide(row(), stuck)).toBeUndefined();
   });
+
+  it('takes nothing from a node whose liveness is unknown, and gives it nothing', () => {
+    const unknown = (alive: number[], unknownIds: number[]) => ({
+      ...nodes(alive),
+      unknown: new Set(unknownIds),
+    });
+    const same = { replicas: [1, 2, 3], targetReplicas: [] };
+    // No lease seen yet for anyone (Redis just lost its keys): nothing moves.
+    expect(decide(row(), unknown([], [1, 2, 3]))).toBeUndefined();
+    // The leader unknown, a follower unknown: neither loses anything.
+    expect(decide(row(), unknown([2], [1, 3]))).toBeUndefined();
+    // The leader dead: an alive ISR member is elected, never an unknown one, and the unknown
+    // member keeps its ISR place.
+    expect(decide(row(), unknown([3], [2]))).toEqual({
+      leader: 3,
+      leaderEpoch: 5,
+      isr: [2, 3],
+      ...same,
+      reason: 'leader-elected',
+    });
+    // Only unknown ISR members left: no one to elect yet, the ISR kept.
+    expect(decide(row(), unknown([], [2]))).toEqual({
+      leader: -1,
+      leaderEpoch: 5,
+      isr: [1, 2, 3],
+      ...same,
+      reason: 'leader-lost',
+    });
+    // A dead follower still leaves the ISR while another is unknown.
+    expect(decide(row(), unknown([1], [2]))).toEqual({
+      leader: 1,
+      leaderEpoch: 4,
+      isr: [1, 2],
+      ...same,
+      reason: 'isr-shrunk',
+    });
+  });
 });

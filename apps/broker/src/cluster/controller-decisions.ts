@@ -19,6 +19,9 @@
 // - The preferred leader (the first replica) takes the leadership back once it is alive, may
 //   lead, is in the ISR, and has been alive for a while (no flapping with a node that keeps
 //   restarting); the operator's election skips the wait.
+// - A node whose liveness is unknown (no lease yet, just after Redis lost its keys or a new
+//   controller started looking) is not dead: it keeps its leaderships and its ISR places, but
+//   is not elected either.
 import { type PartitionState } from '@tributary/metadata';
 
 export type DecisionReason =
@@ -46,6 +49,8 @@ export interface LiveNodes {
   alive: ReadonlySet<number>;
   /** Nodes alive long enough to be given a preferred leadership back. */
   settled: ReadonlySet<number>;
+  /** Nodes neither alive nor known dead: nothing is taken from them, nothing given. */
+  unknown?: ReadonlySet<number>;
   /** Alive nodes that may lead: neither shutting down nor draining. */
   eligible: ReadonlySet<number>;
   /** Nodes every replica moves away from. */
@@ -65,7 +70,8 @@ export function decide(row: PartitionState, nodes: LiveNodes): PartitionDecision
     replicas: [...row.replicas],
     targetReplicas: [...row.targetReplicas],
   };
-  const liveIsr = row.isr.filter((id) => alive.has(id));
+  const dead = (id: number) => !alive.has(id) && nodes.unknown?.has(id) !== true;
+  const liveIsr = row.isr.filter((id) => !dead(id));
   const newLeader = (leader: number, reason: DecisionReason): PartitionDecision => ({
     ...same,
     leader,
@@ -73,16 +79,16 @@ export function decide(row: PartitionState, nodes: LiveNodes): PartitionDecision
     reason,
   });
 
-  if (row.leader < 0 || !alive.has(row.leader)) {
+  if (row.leader < 0 || dead(row.leader)) {
     const candidate =
       row.replicas.find((id) => liveIsr.includes(id) && eligible.has(id)) ??
-      row.replicas.find((id) => liveIsr.includes(id));
+      row.replicas.find((id) => liveIsr.includes(id) && alive.has(id));
     if (candidate !== undefined) return { ...newLeader(candidate, 'leader-elected'), isr: liveIsr };
     if (row.leader < 0) return undefined; // still no one to elect
     return newLeader(-1, 'leader-lost');
   }
   if (liveIsr.length < row.isr.length) return { ...same, isr: liveIsr, reason: 'isr-shrunk' };
-  if (!eligible.has(row.leader)) {
+  if (alive.has(row.leader) && !eligible.has(row.leader)) {
     const candidate = row.replicas.find((id) => row.isr.includes(id) && eligible.has(id));
     if (candidate !== undefined) return newLeader(candidate, 'leader-moved');
   }

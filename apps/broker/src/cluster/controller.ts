@@ -9,15 +9,36 @@
 // states changed, at every check while work is under way (a reassignment, a drain, a node
 // shutting down), and in full every few seconds in any case (a write lost to an outage is
 // redone).
+//
+// A missing lease is evidence of death only once someone had a chance to renew it. A lease this
+// controller saw and then lost expired: its node is dead. A node without a lease that this
+// controller has not seen alive since it started looking is unknown, not dead, for a session:
+// Redis may just have lost every key (flushed, restarted empty, failed over), and every live
+// node renews within a session. The controller starts looking afresh when it becomes controller
+// and when it finds its own lease gone from under it.
 import { type Clock } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
-import { type MetadataStore, type PartitionState } from '@tributary/metadata';
+import {
+  type MetadataStore,
+  type PartitionState,
+  type RegisteredBroker,
+} from '@tributary/metadata';
 import { type Logger } from 'pino';
 import { brokerLease } from './broker-session';
 import { Coalesced } from './coalesced';
 import { decide, type LiveNodes } from './controller-decisions';
 
 export const CONTROLLER_LEASE = 'controller';
+
+/** The nodes as one check of the controller sees them. */
+interface ClusterView {
+  alive: number[];
+  /** Neither alive nor known dead (see above). */
+  unknown: number[];
+  /** Alive, and may lead. */
+  eligible: number[];
+  draining: number[];
+}
 
 export interface ControllerOptions {
   nodeId: number;
@@ -48,6 +69,9 @@ export class Controller {
   private busy = false;
   /** Node id -> when (monotonic ms) this controller first saw it alive, in its current run. */
   private readonly aliveSince = new Map<number, number>();
+  /** Nodes seen alive in the current run; until a session into it, the others are unknown. */
+  private readonly seen = new Set<number>();
+  private runStartedMs = 0;
   private stopWatching: (() => void) | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
@@ -81,6 +105,9 @@ export class Controller {
 
   private async check(): Promise<void> {
     const { coordinator, metadata, sessionMs, nodeId, logger } = this.options;
+    // While controller, the leases are read before the renewal: a gap in its own lease shows
+    // in the same snapshot as the brokers' leases.
+    const before = this.epoch === undefined ? undefined : await this.leaseSnapshot();
     const held = await coordinator.acquireLease(CONTROLLER_LEASE, this.owner, sessionMs);
     if (!held) {
       if (this.epoch !== undefined) logger.warn('lost the controller lease');
@@ -92,11 +119,17 @@ export class Controller {
       const epoch = await metadata.cluster.becomeController(nodeId, seen.epoch);
       if (epoch === undefined) return; // another node bumped it first: try again next time
       this.epoch = epoch;
-      this.aliveSince.clear();
-      this.lastView = '';
+      this.startRun();
       logger.info({ controllerEpoch: epoch }, 'this node is the controller');
+    } else if (before !== undefined && before.controller !== this.owner) {
+      logger.warn(
+        { holder: before.controller },
+        'the controller lease was gone (Redis lost its keys, or this node was paused past it); looking at liveness afresh',
+      );
+      this.startRun();
     }
-    const view = await this.clusterView();
+    const snapshot = before !== undefined && before.controller === this.owner ? before : undefined;
+    const view = this.clusterView(snapshot ?? (await this.leaseSnapshot()));
     const key = JSON.stringify(view);
     this.checkCount += 1;
     if (!this.busy && key === this.lastView && this.checkCount % RECONCILE_EVERY_CHECKS !== 0) {
@@ -106,35 +139,56 @@ export class Controller {
     await this.reconcile(view);
   }
 
-  /**
-   * Registered nodes whose lease is held by their current incarnation, and which of those
-   * may lead (not shutting down or draining) and which are draining.
-   */
-  private async clusterView(): Promise<{
-    alive: number[];
-    eligible: number[];
-    draining: number[];
+  private startRun(): void {
+    this.aliveSince.clear();
+    this.seen.clear();
+    this.lastView = '';
+    this.runStartedMs = this.options.clock.monotonicMs();
+  }
+
+  /** The registered nodes, and in one read the holders of their leases and the controller's. */
+  private async leaseSnapshot(): Promise<{
+    brokers: RegisteredBroker[];
+    holders: (string | null)[];
+    controller: string | null;
   }> {
-    const { coordinator, metadata, clock } = this.options;
+    const { coordinator, metadata } = this.options;
     const brokers = await metadata.cluster.brokers();
-    const holders = await coordinator.leaseHolders(brokers.map((b) => brokerLease(b.id)));
+    const [controller, ...holders] = await coordinator.leaseHolders([
+      CONTROLLER_LEASE,
+      ...brokers.map((b) => brokerLease(b.id)),
+    ]);
+    return { brokers, holders, controller: controller ?? null };
+  }
+
+  /**
+   * Registered nodes whose lease is held by their current incarnation are alive; within a
+   * session of the run's start, those not seen alive in it are unknown. Of the alive, those
+   * that may lead (neither shutting down nor draining); and the nodes draining.
+   */
+  private clusterView(snapshot: Awaited<ReturnType<Controller['leaseSnapshot']>>): ClusterView {
+    const { brokers, holders } = snapshot;
     const live = brokers.filter((b, i) => holders[i] === b.incarnation);
-    const alive = new Set(live.map((b) => b.id));
-    const nowMs = clock.monotonicMs();
-    for (const id of alive) if (!this.aliveSince.has(id)) this.aliveSince.set(id, nowMs);
-    for (const id of this.aliveSince.keys()) if (!alive.has(id)) this.aliveSince.delete(id);
+    const nowMs = this.options.clock.monotonicMs();
+    for (const { id } of live) {
+      if (!this.aliveSince.has(id)) this.aliveSince.set(id, nowMs);
+      this.seen.add(id);
+    }
+    const alive = live.map((b) => b.id);
+    for (const id of this.aliveSince.keys()) if (!alive.includes(id)) this.aliveSince.delete(id);
+    const unknown =
+      nowMs - this.runStartedMs < this.options.sessionMs
+        ? brokers.filter((b) => !this.seen.has(b.id)).map((b) => b.id)
+        : [];
     return {
-      alive: [...alive],
+      alive,
+      unknown,
       eligible: live.filter((b) => b.state === 'active').map((b) => b.id),
       draining: brokers.filter((b) => b.state === 'draining').map((b) => b.id),
     };
   }
 
-  private async reconcile(view: {
-    alive: number[];
-    eligible: number[];
-    draining: number[];
-  }): Promise<void> {
+  private async reconcile(view: ClusterView): Promise<void> {
     const { metadata, coordinator, clock, sessionMs, logger } = this.options;
     const epoch = this.epoch;
     if (epoch === undefined) return;
@@ -145,6 +199,7 @@ export class Controller {
       alive,
       // A node back for less than a session may be restarting in a loop: not yet its partitions.
       settled: new Set(view.alive.filter((id) => nowMs - this.aliveSince.get(id)! >= sessionMs)),
+      unknown: new Set(view.unknown),
       eligible: new Set(view.eligible),
       draining: new Set(view.draining),
       replacement: leastLoaded(rows, view.eligible),

@@ -3,7 +3,14 @@
 // made on first use and remade when a node comes back at another address. It answers the
 // routing client's two questions (who leads this partition, how to reach that node), the
 // followers' (how to reach a leader), and the gateway's view of the cluster.
-import { BrokerError } from '@tributary/common';
+//
+// A missing lease is taken as proof of death only when Redis can be trusted to remember it.
+// A marker key without expiry (a lease held for a year by whoever finds it missing) tells: when
+// it is missing or another one, Redis lost its keys (flushed, restarted empty, failed over), and
+// for a session after that a node that was alive and has no lease at all stays alive here (its
+// calls are neither cut nor refused) while every node renews.
+import { randomUUID } from 'node:crypto';
+import { BrokerError, type Clock } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore, type RegisteredBroker } from '@tributary/metadata';
 import {
@@ -21,8 +28,14 @@ import { brokerLease } from './broker-session';
 import { Coalesced } from './coalesced';
 import { CONTROLLER_LEASE, controllerNode } from './controller';
 
+/** The marker whose loss shows that Redis lost its keys, and how long it lives. */
+export const REDIS_MEMORY_MARKER = 'memory';
+const REDIS_MEMORY_MARKER_TTL_MS = 365 * 24 * 3600 * 1000;
+
 export interface NodeDirectoryOptions {
   nodeId: number;
+  sessionMs: number;
+  clock: Clock;
   clusterId: string;
   local: PartitionManager;
   metadata: MetadataStore;
@@ -47,6 +60,10 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
   private timer: NodeJS.Timeout | undefined;
   private stopWatching: (() => void) | undefined;
   private readonly refreshes = new Coalesced(() => this.refreshNow());
+  /** When this node last found that Redis lost its keys (monotonic ms). */
+  private forgottenAtMs = -Infinity;
+  /** The memory marker as last read (undefined: not yet known). */
+  private marker: string | undefined;
 
   constructor(private readonly options: NodeDirectoryOptions) {}
 
@@ -70,15 +87,15 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
     try {
       const { metadata, coordinator } = this.options;
       const registered = await metadata.cluster.brokers();
-      const holders = await coordinator.leaseHolders([
+      const [marker, controller, ...leases] = await coordinator.leaseHolders([
+        REDIS_MEMORY_MARKER,
         CONTROLLER_LEASE,
         ...registered.map((b) => brokerLease(b.id)),
       ]);
+      await this.checkMemory(marker ?? null);
       this.registered = registered;
-      this.controllerId = controllerNode(holders[0] ?? null);
-      this.alive = new Set(
-        registered.filter((b, i) => holders[i + 1] === b.incarnation).map((b) => b.id),
-      );
+      this.controllerId = controllerNode(controller ?? null);
+      this.alive = this.liveNodes(registered, leases);
       // Calls waiting on a node whose session ended would wait out their deadlines: end them.
       for (const [id, remote] of this.remotes) {
         if (this.alive.has(id)) continue;
@@ -88,6 +105,40 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not refresh the node directory');
     }
+  }
+
+  /** Notes a loss of Redis's keys (the marker gone or replaced), and sets the marker again. */
+  private async checkMemory(marker: string | null): Promise<void> {
+    if (marker !== null && marker === this.marker) return;
+    if (marker === null || this.marker !== undefined) {
+      this.forgottenAtMs = this.options.clock.monotonicMs();
+    }
+    if (marker !== null) {
+      this.marker = marker;
+      return;
+    }
+    const mine = randomUUID();
+    const { coordinator } = this.options;
+    const set = await coordinator.acquireLease(
+      REDIS_MEMORY_MARKER,
+      mine,
+      REDIS_MEMORY_MARKER_TTL_MS,
+    );
+    // Another node set it first: the next read learns its value.
+    this.marker = set ? mine : undefined;
+  }
+
+  private liveNodes(registered: RegisteredBroker[], holders: (string | null)[]): Set<number> {
+    const { sessionMs, clock } = this.options;
+    const forgetting = clock.monotonicMs() - this.forgottenAtMs < sessionMs;
+    const alive = new Set<number>();
+    registered.forEach((b, i) => {
+      const holder = holders[i] ?? null;
+      if (holder === b.incarnation || (holder === null && forgetting && this.alive.has(b.id))) {
+        alive.add(b.id);
+      }
+    });
+    return alive;
   }
 
   // ---- ClusterView ----
