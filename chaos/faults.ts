@@ -359,24 +359,18 @@ export class FaultInjector {
     const fault_ = record(detail);
     nodes.note(node, detail);
     await sleep(fault.durationMs);
-    await this.restart(node, fault_, segment === undefined ? undefined : path.dirname(segment));
+    await this.restart(node, fault_);
   }
 
   /**
-   * Starts the node again, a few times if need be. When it will not start and the fault damaged
-   * a partition's files, the second attempt comes after an operator's repair: that partition's
-   * directory removed, so the replica fetches it again from the leader. Both are recorded in the
-   * fault's error. A node that never starts is lost: it keeps its slot for the rest of the run.
+   * Starts the node again, a few times if need be (each failure recorded in the fault's error).
+   * Nothing is repaired by hand: a node must recover from what the fault left, damaged segments
+   * included. A node that never starts is lost: it keeps its slot for the rest of the run.
    */
-  private async restart(node: number, fault: FaultRecord, damagedDir?: string): Promise<void> {
+  private async restart(node: number, fault: FaultRecord): Promise<void> {
     const errors: string[] = [];
     let started = false;
     for (let attempt = 0; attempt < FAULT_LIMITS.nodeStartAttempts && !started; attempt++) {
-      if (attempt === 1 && damagedDir !== undefined) {
-        await fsp.rm(damagedDir, { recursive: true, force: true });
-        errors.push(`repaired by removing ${path.basename(damagedDir)}`);
-        this.targets.nodes.note(node, `repair: removed ${damagedDir}`);
-      }
       try {
         await this.targets.nodes.startNode(node);
         started = true;
