@@ -228,6 +228,47 @@ describe('replication', () => {
     expect(await cluster.contents(3)).toEqual(['0:a', '1:b']);
   });
 
+  it("completes an acks=all write parked on a leader whose leadership moves, from the new leader's high watermark", async () => {
+    cluster = new Cluster({ 'min.insync.replicas': '2' });
+    await cluster.start();
+    only(await cluster.produce(['a']));
+    cluster.cutOff(3);
+    const pending = cluster.produce(['b']);
+    await waitUntil(
+      async () => (await cluster.contents(2)).length === 2,
+      'node 2 fetched the record',
+    );
+    expect(cluster.highWatermark(1)).toBe(1); // node 3 holds it back
+    // The leadership moves to node 2 (a controlled shutdown of node 1, say), without node 3.
+    await cluster.elect(2, [1, 2]);
+    // Node 1, a follower now, learns node 2's high watermark: the write it parked is committed.
+    expect(only(await pending)).toEqual({ baseOffset: 1, lastOffset: 1 });
+    expect(cluster.manager(1).pendingAcks).toBe(0);
+    expect(await cluster.contents(2)).toEqual(['0:a', '1:b']);
+  });
+
+  it("refuses an acks=all write parked on a former leader as not kept once the new leader's log cuts it, so it can be sent again", async () => {
+    cluster = new Cluster({ 'min.insync.replicas': '2' });
+    await cluster.start();
+    only(await cluster.produce(['a']));
+    await cluster.converged();
+    cluster.cutOff(2);
+    cluster.cutOff(3);
+    const pending = cluster.produce(['b']);
+    await waitUntil(
+      async () => (await cluster.contents(1)).length === 2,
+      'node 1 appended the record',
+    );
+    // Neither follower has it; node 2 leads now, and node 1 follows it.
+    await cluster.elect(2, [2, 3]);
+    const [outcome] = await pending;
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'NOT_LEADER_OR_FOLLOWER' } });
+    await waitUntil(
+      async () => (await cluster.contents(1)).join() === '0:a',
+      "node 1's tail cut to the new leader's log",
+    );
+  });
+
   it('drops at once from the ISR a follower that asks from below the high watermark (it lost acknowledged records), and lets it back once caught up', async () => {
     cluster = new Cluster({ 'min.insync.replicas': '2' });
     await cluster.start();

@@ -404,6 +404,7 @@ export class PartitionLog {
       await this.producers.snapshot(this.logEnd, true);
       if (this.epochCache.truncateFromEnd(this.logEnd)) await this.epochCache.checkpoint();
       await this.checkpoint();
+      this.notify(); // whoever waits on records past the cut learns they are gone
       return this.logEnd;
     });
   }
@@ -428,6 +429,7 @@ export class PartitionLog {
       // No record is left to carry an epoch: the leader's batches bring theirs.
       if (this.epochCache.truncateFromEnd(0)) await this.epochCache.checkpoint();
       await this.checkpoint();
+      this.notify();
     });
   }
 
