@@ -247,14 +247,23 @@ async function hostAllTimed(hosting: PartitionHosting, logger: Logger): Promise<
   return count;
 }
 
-/** Stops accepting connections and waits for requests in flight, at most `timeoutMs`. */
+/**
+ * Stops accepting connections and waits for requests in flight, at most `timeoutMs`. Every
+ * answer from now on says `Connection: close`, and connections are closed as soon as they are
+ * idle, so a client that keeps one busy moves to another node instead of holding this one up.
+ */
 function drainServer(server: import('node:http').Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
+    server.prependListener('request', (_req, res) => {
+      res.shouldKeepAlive = false;
+    });
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
       server.closeAllConnections();
     }, timeoutMs);
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(idle);
       resolve();
     });
     server.closeIdleConnections();

@@ -27,6 +27,7 @@ import { type Logger } from 'pino';
 import { brokerLease } from './broker-session';
 import { Coalesced } from './coalesced';
 import { decide, type LiveNodes } from './controller-decisions';
+import { memoryMarkerAgeMs, REDIS_MEMORY_MARKER } from './redis-memory';
 
 export const CONTROLLER_LEASE = 'controller';
 
@@ -95,12 +96,14 @@ export class Controller {
 
   /** Runs a check now, or right after the one running. */
   poke(): void {
-    if (this.closed) return;
-    this.checks
-      .run()
-      .catch((error: unknown) =>
-        this.options.logger.warn({ err: error }, 'controller check failed'),
-      );
+    this.checkNow().catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'controller check failed'),
+    );
+  }
+
+  /** A check now (or right after the one running); settles when it is done. */
+  checkNow(): Promise<void> {
+    return this.closed ? Promise.resolve() : this.checks.run();
   }
 
   private async check(): Promise<void> {
@@ -119,14 +122,14 @@ export class Controller {
       const epoch = await metadata.cluster.becomeController(nodeId, seen.epoch);
       if (epoch === undefined) return; // another node bumped it first: try again next time
       this.epoch = epoch;
-      this.startRun();
+      this.startRun((await this.leaseSnapshot()).marker);
       logger.info({ controllerEpoch: epoch }, 'this node is the controller');
     } else if (before !== undefined && before.controller !== this.owner) {
       logger.warn(
         { holder: before.controller },
         'the controller lease was gone (Redis lost its keys, or this node was paused past it); looking at liveness afresh',
       );
-      this.startRun();
+      this.startRun(before.marker);
     }
     const snapshot = before !== undefined && before.controller === this.owner ? before : undefined;
     const view = this.clusterView(snapshot ?? (await this.leaseSnapshot()));
@@ -139,11 +142,19 @@ export class Controller {
     await this.reconcile(view);
   }
 
-  private startRun(): void {
+  /**
+   * Starts looking at liveness afresh. Nodes without a lease are unknown until a session after
+   * Redis last lost its keys (the marker's age): a new controller in a cluster whose Redis kept
+   * them takes a node whose lease expired for dead at once, so a controller that dies with a
+   * leader costs no more than a session.
+   */
+  private startRun(marker: string | null): void {
+    const { clock, sessionMs } = this.options;
     this.aliveSince.clear();
     this.seen.clear();
     this.lastView = '';
-    this.runStartedMs = this.options.clock.monotonicMs();
+    const sinceLossMs = Math.min(memoryMarkerAgeMs(marker, clock.nowMs()), sessionMs);
+    this.runStartedMs = clock.monotonicMs() - sinceLossMs;
   }
 
   /** The registered nodes, and in one read the holders of their leases and the controller's. */
@@ -151,14 +162,17 @@ export class Controller {
     brokers: RegisteredBroker[];
     holders: (string | null)[];
     controller: string | null;
+    /** Redis's memory marker (see redis-memory.ts). */
+    marker: string | null;
   }> {
     const { coordinator, metadata } = this.options;
     const brokers = await metadata.cluster.brokers();
-    const [controller, ...holders] = await coordinator.leaseHolders([
+    const [controller, marker, ...holders] = await coordinator.leaseHolders([
       CONTROLLER_LEASE,
+      REDIS_MEMORY_MARKER,
       ...brokers.map((b) => brokerLease(b.id)),
     ]);
-    return { brokers, holders, controller: controller ?? null };
+    return { brokers, holders, controller: controller ?? null, marker: marker ?? null };
   }
 
   /**

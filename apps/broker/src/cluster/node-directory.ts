@@ -9,7 +9,6 @@
 // it is missing or another one, Redis lost its keys (flushed, restarted empty, failed over), and
 // for a session after that a node that was alive and has no lease at all stays alive here (its
 // calls are neither cut nor refused) while every node renews.
-import { randomUUID } from 'node:crypto';
 import { BrokerError, type Clock } from '@tributary/common';
 import { type Coordinator } from '@tributary/coordination';
 import { type MetadataStore, type RegisteredBroker } from '@tributary/metadata';
@@ -27,10 +26,8 @@ import { type ClusterNode, type ClusterView } from '../../../gateway/src/index';
 import { brokerLease } from './broker-session';
 import { Coalesced } from './coalesced';
 import { CONTROLLER_LEASE, controllerNode } from './controller';
+import { newMemoryMarker, REDIS_MEMORY_MARKER, REDIS_MEMORY_MARKER_TTL_MS } from './redis-memory';
 
-/** The marker whose loss shows that Redis lost its keys, and how long it lives. */
-export const REDIS_MEMORY_MARKER = 'memory';
-const REDIS_MEMORY_MARKER_TTL_MS = 365 * 24 * 3600 * 1000;
 
 export interface NodeDirectoryOptions {
   nodeId: number;
@@ -117,7 +114,7 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
       this.marker = marker;
       return;
     }
-    const mine = randomUUID();
+    const mine = newMemoryMarker(this.options.clock.nowMs());
     const { coordinator } = this.options;
     const set = await coordinator.acquireLease(
       REDIS_MEMORY_MARKER,
