@@ -28,7 +28,6 @@ import { Coalesced } from './coalesced';
 import { CONTROLLER_LEASE, controllerNode } from './controller';
 import { newMemoryMarker, REDIS_MEMORY_MARKER, REDIS_MEMORY_MARKER_TTL_MS } from './redis-memory';
 
-
 export interface NodeDirectoryOptions {
   nodeId: number;
   sessionMs: number;
