@@ -19,6 +19,8 @@ import { ProblemDto } from './ops/api-docs';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { GroupMembersService } from './groups/group-members.service';
 import { FetchService } from './records/fetch.service';
+import { redeemTicket } from './auth/tickets';
+import { Cors } from './http/cors';
 import { HotRoutes } from './records/hot-routes';
 import { ProduceService } from './records/produce.service';
 import { EventStreamsService } from './streams/event-streams.service';
@@ -57,7 +59,15 @@ export async function createGateway(
     logger: ctx.logger,
     shedder,
   });
-  app.use(...requestPipeline({ credentials, tracker, logger: ctx.logger, onFatal }));
+  app.use(
+    ...requestPipeline({
+      credentials,
+      redeemTicket: (ticket) => redeemTicket(ctx.coordinator, ctx.metadata.cache, ticket),
+      tracker,
+      logger: ctx.logger,
+      onFatal,
+    }),
+  );
   app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
   const sockets = app.get(WsGateway);
   app.useWebSocketAdapter(
@@ -79,6 +89,7 @@ export async function createGateway(
   const fetches = app.get(FetchService);
   serveHotRoutesFirst(
     app,
+    new Cors(ctx.allowedOrigins ?? []),
     new HotRoutes({
       credentials,
       tracker,
@@ -104,12 +115,16 @@ export async function createGateway(
   };
 }
 
-/** Puts the hot routes ahead of Express on the HTTP server; Express gets what they pass on. */
-function serveHotRoutesFirst(app: NestExpressApplication, hot: HotRoutes): void {
+/**
+ * Puts CORS, then the hot routes, ahead of Express on the HTTP server; Express gets what they
+ * pass on.
+ */
+function serveHotRoutesFirst(app: NestExpressApplication, cors: Cors, hot: HotRoutes): void {
   const server = app.getHttpServer();
   const general = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (cors.handle(req, res)) return;
     if (hot.handle(req, res)) return;
     for (const listener of general) listener(req, res);
   });

@@ -8,7 +8,7 @@ import { BrokerError, LIMITS } from '@tributary/common';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { type Logger } from 'pino';
 import { type Credentials } from '../auth/credentials';
-import { type AuthenticatedRequest } from '../auth/principal';
+import { type AuthenticatedRequest, type Principal, type TenantPrincipal } from '../auth/principal';
 import { type GatewayMetrics } from '../ops/gateway-metrics';
 import { nestsDeeperThan, tooDeep } from './json-depth';
 import { type LoadShedder } from './load-shedder';
@@ -17,6 +17,7 @@ import { handleError } from './problem.filter';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const PRODUCE_PATH = /^\/v1\/topics\/[^/]+\/records\/?$/;
+const EVENTS_PATH = /^\/v1\/topics\/[^/]+\/events\/?$/;
 export const JSON_TYPES = ['application/json', 'application/*+json'];
 export const NDJSON_TYPE = 'application/x-ndjson';
 
@@ -122,6 +123,8 @@ export const OVERLOADED = () =>
 
 export interface PipelineOptions {
   credentials: Credentials;
+  /** The key a single-use ticket stands for (event streams opened by a browser's EventSource). */
+  redeemTicket: (ticket: string) => Promise<TenantPrincipal>;
   tracker: RequestTracker;
   logger: Logger;
   onFatal: (error: unknown) => void;
@@ -143,20 +146,39 @@ export function requestPipeline(options: PipelineOptions): RequestHandler[] {
       fail(OVERLOADED(), req, res);
       return;
     }
-    if (req.path.startsWith('/v1/')) {
-      const resolved = options.credentials.resolve(req.headers.authorization);
-      if (typeof resolved === 'string') request.authFailure = resolved;
-      else request.principal = resolved;
-      if (typeof resolved !== 'string' && resolved.kind === 'tenant') {
+    if (!req.path.startsWith('/v1/')) {
+      next();
+      return;
+    }
+    const admitted = (principal: Principal) => {
+      request.principal = principal;
+      if (principal.kind === 'tenant') {
         try {
-          tracker.admit(res, resolved.tenant.id, isLongLived(req));
+          tracker.admit(res, principal.tenant.id, isLongLived(req));
         } catch (error) {
           fail(error, req, res);
           return;
         }
       }
+      next();
+    };
+    const ticket = (req.query as Record<string, unknown>).ticket;
+    if (
+      req.method === 'GET' &&
+      EVENTS_PATH.test(req.path) &&
+      req.headers.authorization === undefined &&
+      typeof ticket === 'string'
+    ) {
+      options.redeemTicket(ticket).then(admitted, (error: unknown) => fail(error, req, res));
+      return;
     }
-    next();
+    const resolved = options.credentials.resolve(req.headers.authorization);
+    if (typeof resolved === 'string') {
+      request.authFailure = resolved;
+      next();
+      return;
+    }
+    admitted(resolved);
   };
 
   const produceJson = express.json({ limit: LIMITS.produceBodyBytesMax, type: JSON_TYPES });

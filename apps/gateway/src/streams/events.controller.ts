@@ -72,6 +72,18 @@ export class EventsController {
     description:
       'Resume after it: `partition:offset` or a comma list of them (the cursor the stream sent); ignored with a group',
   })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description:
+      'The same as the Last-Event-ID header, for a browser that opens a new EventSource (with a fresh ticket) where the old one stopped; the header wins when both are sent',
+  })
+  @ApiQuery({
+    name: 'ticket',
+    required: false,
+    description:
+      'A single-use ticket from POST /v1/ws/tickets instead of the Authorization header, for EventSource (which cannot send headers)',
+  })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description: 'The event stream; it ends when the client leaves, on an error, or on shutdown',
@@ -93,7 +105,7 @@ export class EventsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const params = parseStreamQuery(query, lastEventId);
+    const params = parseStreamQuery(query, lastEventId ?? queryString(query, 'lastEventId'));
     // A client that goes away ends its stream (and its group membership) at once.
     const signal = clientGone(res);
     await this.streams.serve(auth, topic, params, {

@@ -10,6 +10,7 @@ import { type Coordinator } from '@tributary/coordination';
 import { type MetadataCache } from '@tributary/metadata';
 import { type Credentials } from '../auth/credentials';
 import { type TenantPrincipal } from '../auth/principal';
+import { redeemTicket } from '../auth/tickets';
 import { problemOf, PROBLEM_CONTENT_TYPE, toBrokerError } from '../http/problem';
 
 export interface UpgradeDeps {
@@ -71,7 +72,7 @@ async function admit(
   }
   const ticket = new URL(request.url ?? '/', 'http://localhost').searchParams.get('ticket');
   const header = headerValue(request, 'authorization');
-  if (ticket !== null) return redeemTicket(deps, ticket);
+  if (ticket !== null) return redeemTicket(deps.coordinator, deps.cache, ticket);
   const principal = deps.credentials.resolve(header);
   if (principal === 'missing') {
     throw new BrokerError('UNAUTHENTICATED', 'send Authorization: Bearer <key> or ?ticket=');
@@ -83,33 +84,6 @@ async function admit(
     throw new BrokerError('FORBIDDEN', 'the operator token has no data-plane rights');
   }
   return principal;
-}
-
-/** A ticket names its tenant (its keys are prefixed by tenant) and a random secret. */
-export function newTicket(tenantId: string): string {
-  return `${tenantId}.${randomBytes(24).toString('base64url')}`;
-}
-
-async function redeemTicket(deps: UpgradeDeps, ticket: string): Promise<TenantPrincipal> {
-  const match = /^([0-9a-f-]{36})\.([\w-]{32})$/.exec(ticket);
-  const keyId = match === null ? null : await deps.coordinator.takeTicket(match[1]!, match[2]!);
-  const key = keyId === null ? undefined : deps.cache.apiKey(keyId);
-  const tenant = key === undefined ? undefined : deps.cache.tenant(key.tenantId);
-  if (key === undefined || key.revokedAtMs !== null || tenant === undefined) {
-    throw new BrokerError('UNAUTHENTICATED', 'the ticket is unknown, used or expired');
-  }
-  return { kind: 'tenant', tenant, key };
-}
-
-/** Stores a ticket for the key; it opens one connection within its lifetime. */
-export async function issueTicket(
-  coordinator: Coordinator,
-  auth: TenantPrincipal,
-): Promise<{ ticket: string; expiresAt: string }> {
-  const ticket = newTicket(auth.tenant.id);
-  const secret = ticket.slice(ticket.indexOf('.') + 1);
-  await coordinator.putTicket(auth.tenant.id, secret, auth.key.id, LIMITS.wsTicketTtlMs);
-  return { ticket, expiresAt: new Date(Date.now() + LIMITS.wsTicketTtlMs).toISOString() };
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {
