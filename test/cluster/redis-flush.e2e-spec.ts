@@ -149,16 +149,23 @@ describe.each([['FLUSHALL' as const], ['restart' as const]])(
       if (loss === 'FLUSHALL') await redis.flushAll();
       else await redis.restart();
 
-      // The members are gone with the keys: each is told so on its next call.
+      // The members are gone with the keys: each is told so on its next call, once the node
+      // reaches Redis again (until then: 503 UNAVAILABLE, retriable, which a client retries).
+      const answered = async (call: () => ReturnType<typeof group>) => {
+        let reply = await call();
+        await waitUntil(
+          async () => reply.status !== 503 || (reply = await call()).status !== 503,
+          'an answer other than 503 UNAVAILABLE',
+          20_000,
+        );
+        return reply;
+      };
       for (const member of members) {
-        const beat = await group(`/${member.memberId}/heartbeat`);
+        const beat = await answered(() => group(`/${member.memberId}/heartbeat`));
         expect(beat.status).toBe(404);
         expect(beat.body).toMatchObject({ code: 'UNKNOWN_MEMBER', retriable: false });
-        const poll = await cluster.call(
-          2,
-          'GET',
-          `/v1/groups/${GROUP}/members/${member.memberId}/records`,
-          key,
+        const poll = await answered(() =>
+          cluster.call(2, 'GET', `/v1/groups/${GROUP}/members/${member.memberId}/records`, key),
         );
         expect(poll.status).toBe(404);
         expect(poll.body).toMatchObject({ code: 'UNKNOWN_MEMBER' });

@@ -11,8 +11,15 @@ export interface ServiceProcess {
   exited: Promise<void>;
 }
 
-/** Starts the service; resolves once it is ready, fails if it exits first or takes 60 s. */
-export async function startService(env: NodeJS.ProcessEnv, cwd?: string): Promise<ServiceProcess> {
+/**
+ * Starts the service; resolves once it is ready, fails if it exits first or takes 60 s.
+ * `onLog` sees every log entry it writes before then.
+ */
+export async function startService(
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+  onLog?: (entry: { msg?: string }) => void,
+): Promise<ServiceProcess> {
   const proc = spawn(process.execPath, [distScript('apps/broker/src/main.js')], {
     env,
     ...(cwd === undefined ? {} : { cwd }),
@@ -26,6 +33,7 @@ export async function startService(env: NodeJS.ProcessEnv, cwd?: string): Promis
     const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 60_000);
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string };
+      onLog?.(entry);
       if (entry.msg === 'tributary is ready' && entry.url !== undefined) {
         clearTimeout(timer);
         resolve(entry.url);

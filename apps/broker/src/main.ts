@@ -1,9 +1,9 @@
 // `npm start`: one standalone node. Configuration comes from the environment (see
 // libs/common config.ts); SIGTERM and SIGINT drain and stop it cleanly.
 import { inspect } from 'node:util';
-import { ConfigError, loadNodeConfig } from '@tributary/common';
-import pino from 'pino';
-import { startNode } from './node';
+import { ConfigError, isBrokerError, loadNodeConfig } from '@tributary/common';
+import pino, { type Logger } from 'pino';
+import { type RunningNode, startNode } from './node';
 
 async function main(): Promise<void> {
   let config;
@@ -22,13 +22,15 @@ async function main(): Promise<void> {
     redact: ['req.headers.authorization', 'token', 'key'],
   });
   let stopping = false;
-  const node = await startNode(config, {
-    logger,
-    onFatal: (error) => {
-      logger.fatal({ err: error }, 'invariant broken; stopping');
-      void stop(1);
-    },
-  });
+  const node = await startWhenServicesAnswer(logger, () =>
+    startNode(config, {
+      logger,
+      onFatal: (error) => {
+        logger.fatal({ err: error }, 'invariant broken; stopping');
+        void stop(1);
+      },
+    }),
+  );
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -37,6 +39,33 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop(0));
   process.once('SIGINT', () => void stop(0));
+}
+
+/** How long a node keeps trying to start while Postgres or Redis does not answer. */
+const START_RETRY_MS = 5 * 60_000;
+
+/**
+ * Starts the node, again after a second each time Postgres or Redis was unavailable (a start
+ * that fails undoes itself, the data dir lock included), for at most START_RETRY_MS: a node
+ * restarted during an outage of either comes up when it ends, instead of exiting.
+ */
+async function startWhenServicesAnswer(
+  logger: Logger,
+  start: () => Promise<RunningNode>,
+): Promise<RunningNode> {
+  const deadline = performance.now() + START_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!isBrokerError(error, 'UNAVAILABLE') || performance.now() > deadline) throw error;
+      logger.warn(
+        { err: error, attempt },
+        'a service the node needs is unavailable; starting again in 1 s',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 main().catch((error: unknown) => {

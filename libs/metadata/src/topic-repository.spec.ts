@@ -47,6 +47,7 @@ describe.each(TEST_DATABASE_KINDS)('TopicRepository on %s', (kind) => {
         replicas: [NODE],
         isr: [NODE],
         version: 0,
+        targetReplicas: [],
       })),
     );
     expect(await t.store.topics.get(created.topic.id)).toEqual(created);

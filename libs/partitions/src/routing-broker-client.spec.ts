@@ -24,8 +24,26 @@ const refused = (code: 'NOT_LEADER_OR_FOLLOWER' | 'NOT_ENOUGH_REPLICAS') =>
   ({ ok: false, error: new BrokerError(code, 'refused') }) as const;
 const written = { ok: true, value: { baseOffset: 7, lastOffset: 7 } } as const;
 
-function routing(leader: () => number, nodes: Record<number, BrokerClient>) {
-  return new RoutingBrokerClient({ leaderOf: () => leader(), brokerFor: (id) => nodes[id]! });
+function routing(
+  leader: () => number,
+  nodes: Record<number, BrokerClient>,
+  handedOver: number[] = [],
+) {
+  return new RoutingBrokerClient({
+    leaderOf: () => leader(),
+    brokerFor: (id) => nodes[id]!,
+    handedOver: (id) => handedOver.includes(id),
+  });
+}
+
+/** A node whose calls fail on the connection. */
+function unreachable(onCall: () => void) {
+  return {
+    produce: () => {
+      onCall();
+      return Promise.reject(new BrokerError('NETWORK_EXCEPTION', 'the client is closed'));
+    },
+  } as unknown as BrokerClient;
 }
 
 const request = (timeoutMs = 5_000) => ({
@@ -59,5 +77,19 @@ describe('RoutingBrokerClient produce', () => {
     const [outcome] = await routing(() => 1, { 1: stuck.broker }).produce([request(100)]);
     expect(outcome).toEqual(refused('NOT_LEADER_OR_FOLLOWER'));
     expect(stuck.calls.length).toBeGreaterThan(1);
+  });
+
+  it('sends a write on when the connection failed to a node gone in a controlled shutdown, and only then', async () => {
+    let leader = 1;
+    const two = node(() => written);
+    const gone = unreachable(() => (leader = 2));
+    expect(
+      await routing(() => leader, { 1: gone, 2: two.broker }, [1]).produce([request()]),
+    ).toEqual([written]);
+    // A node that crashed may have written it: the failure is the answer.
+    leader = 1;
+    const [crashed] = await routing(() => leader, { 1: gone, 2: two.broker }).produce([request()]);
+    expect(crashed).toMatchObject({ ok: false, error: { code: 'NETWORK_EXCEPTION' } });
+    expect(two.calls).toEqual([1]);
   });
 });

@@ -31,6 +31,11 @@ export interface LeaderDirectory {
   leaderOf(tp: TopicPartition): number | undefined;
   /** How to reach a node: this node's own manager, or the RPC to another. */
   brokerFor(nodeId: number): BrokerClient;
+  /**
+   * Whether the node stopped in a controlled shutdown: it handed every leadership over and
+   * finished its parked writes before it let go, so a call to it that failed wrote nothing.
+   */
+  handedOver?(nodeId: number): boolean;
 }
 
 /** While some partitions have no leader, a wait on many looks again this often. */
@@ -59,12 +64,15 @@ export class RoutingBrokerClient implements BrokerClient {
     return { leader, broker: this.directory.brokerFor(leader) };
   }
 
-  /** Calls `call` once per leader with the items it leads, and puts the answers back in order. */
+  /**
+   * Calls `call` once per leader with the items it leads, and puts the answers back in order;
+   * `failed` makes the answer for an item whose call failed (given the node it was sent to).
+   */
   private async perLeader<T, R>(
     items: readonly T[],
     tpOf: (item: T) => TopicPartition,
     call: (broker: BrokerClient, items: T[]) => Promise<R[]>,
-    failed: (error: BrokerError) => R,
+    failed: (error: BrokerError, node?: number) => R,
   ): Promise<R[]> {
     const results = new Array<R>(items.length);
     const groups = new Map<number, { broker: BrokerClient; indexes: number[] }>();
@@ -80,7 +88,7 @@ export class RoutingBrokerClient implements BrokerClient {
       }
     });
     await Promise.all(
-      [...groups.values()].map(async ({ broker, indexes }) => {
+      [...groups].map(async ([node, { broker, indexes }]) => {
         try {
           const answers = await call(
             broker,
@@ -89,7 +97,7 @@ export class RoutingBrokerClient implements BrokerClient {
           indexes.forEach((index, j) => (results[index] = answers[j]!));
         } catch (error) {
           if (!(error instanceof BrokerError)) throw error;
-          for (const index of indexes) results[index] = failed(error);
+          for (const index of indexes) results[index] = failed(error, node);
         }
       }),
     );
@@ -120,7 +128,16 @@ export class RoutingBrokerClient implements BrokerClient {
       requests,
       (r) => r,
       async (broker, group) => (await broker.produce(group)).map(moved),
-      (error): Outcome<ProduceResult> => ({ ok: false, error }),
+      (error, node): Outcome<ProduceResult> => ({
+        ok: false,
+        // A node gone in a controlled shutdown wrote nothing for a call that failed on it.
+        error:
+          isBrokerError(error, 'NETWORK_EXCEPTION') &&
+          node !== undefined &&
+          this.directory.handedOver?.(node) === true
+            ? movedError(error)
+            : error,
+      }),
     );
   }
 

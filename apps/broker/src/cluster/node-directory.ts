@@ -163,6 +163,10 @@ export class NodeDirectory implements LeaderDirectory, ClusterView {
     return cache.partition(tp.topicId, tp.partition)?.leader;
   }
 
+  handedOver(nodeId: number): boolean {
+    return this.registered.find((b) => b.id === nodeId)?.state === 'shutting-down';
+  }
+
   brokerFor(nodeId: number): BrokerClient {
     return nodeId === this.options.nodeId ? this.options.local : this.remote(nodeId).broker;
   }
