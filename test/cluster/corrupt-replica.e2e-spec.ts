@@ -36,20 +36,8 @@ describe.each([['SIGKILL' as const], ['SIGTERM' as const]])(
     beforeAll(async () => {
       cluster = await TestCluster.start();
       key = await cluster.tenant('acme');
-      const created = await cluster.call(1, 'POST', '/v1/topics', key, {
-        name: TOPIC,
-        partitions: PARTITIONS.length,
-        replicationFactor: 3,
-        // About four requests' batches to a segment: several segments per partition.
-        configs: { 'min.insync.replicas': '2', 'segment.bytes': '2048' },
-      });
-      expect(created.status).toBe(201);
-      await cluster.untilPartitions(
-        TOPIC,
-        key,
-        (ps) => ps.every((p) => p.leader > 0 && p.isr.length === 3),
-        'every partition led, its three replicas in sync',
-      );
+      // About four requests' batches to a segment: several segments per partition.
+      await cluster.createTopic(key, TOPIC, PARTITIONS.length, 3, 1, { 'segment.bytes': '2048' });
     }, 120_000);
     afterAll(() => cluster?.cleanup(), 60_000);
 

@@ -33,19 +33,7 @@ describe.each([['FLUSHALL' as const], ['restart' as const]])(
       redis = await startPrivateRedis();
       cluster = await TestCluster.start({ redis });
       key = await cluster.tenant('acme');
-      const created = await cluster.call(1, 'POST', '/v1/topics', key, {
-        name: TOPIC,
-        partitions: PARTITIONS.length,
-        replicationFactor: 3,
-        configs: { 'min.insync.replicas': '2' },
-      });
-      expect(created.status).toBe(201);
-      await cluster.untilPartitions(
-        TOPIC,
-        key,
-        (ps) => ps.every((p) => p.leader > 0 && p.isr.length === 3),
-        'every partition led, its three replicas in sync',
-      );
+      await cluster.createTopic(key, TOPIC, PARTITIONS.length, 3, 1);
     }, 120_000);
     afterAll(async () => {
       await cluster?.cleanup();

@@ -157,8 +157,8 @@ export class TestCluster {
   }
 
   /**
-   * Creates a topic through node `via` (min.insync.replicas 2, or 1 for a single replica) and
-   * waits until every partition has a leader and all its replicas in sync.
+   * Creates a topic through node `via` (min.insync.replicas 2, or 1 for a single replica, and
+   * `configs`) and waits until every partition has a leader and all its replicas in sync.
    */
   async createTopic(
     key: string,
@@ -166,12 +166,13 @@ export class TestCluster {
     partitions: number,
     replicationFactor: number,
     via = this.running()[0]!,
+    configs: Record<string, string> = {},
   ): Promise<PartitionView[]> {
     const created = await this.call(via, 'POST', '/v1/topics', key, {
       name,
       partitions,
       replicationFactor,
-      configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)) },
+      configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)), ...configs },
     });
     if (created.status !== 201) throw new Error(`create ${name}: ${JSON.stringify(created.body)}`);
     return this.untilPartitions(

@@ -8,6 +8,7 @@ import { InProcessCoordinator } from '@tributary/coordination';
 import { openTestStore, type TestStore } from '@tributary/metadata';
 import pino from 'pino';
 import { brokerLease } from './broker-session';
+import { registerNodes } from './test-nodes';
 import { Controller } from './controller';
 import { newMemoryMarker, REDIS_MEMORY_MARKER, REDIS_MEMORY_MARKER_TTL_MS } from './redis-memory';
 
@@ -24,16 +25,7 @@ describe('Controller', () => {
   beforeEach(async () => {
     t = await openTestStore('pglite', clock);
     await t.store.cluster.identity();
-    for (const id of NODES) {
-      await t.store.cluster.registerBroker({
-        id,
-        host: '127.0.0.1',
-        port: 1,
-        rpcPort: 1,
-        kafkaPort: 0,
-        incarnation: incarnations.get(id)!,
-      });
-    }
+    await registerNodes(t.store, incarnations);
     const tenant = await t.store.tenants.create({ name: 'acme' });
     ({
       topic: { id: topicId },

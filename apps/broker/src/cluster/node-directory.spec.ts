@@ -10,6 +10,7 @@ import { PartitionManager } from '@tributary/partitions';
 import { LogManager, MemoryFileSystem } from '@tributary/storage';
 import pino from 'pino';
 import { brokerLease } from './broker-session';
+import { registerNodes } from './test-nodes';
 import { NodeDirectory } from './node-directory';
 
 const SESSION_MS = 2_000;
@@ -32,16 +33,7 @@ describe('NodeDirectory', () => {
 
   beforeAll(async () => {
     t = await openTestStore('pglite', clock);
-    for (const id of NODES) {
-      await t.store.cluster.registerBroker({
-        id,
-        host: '127.0.0.1',
-        port: 1,
-        rpcPort: 1,
-        kafkaPort: 0,
-        incarnation: incarnations.get(id)!,
-      });
-    }
+    await registerNodes(t.store, incarnations);
     logs = await LogManager.open({
       dataDir: '/data',
       fs: new MemoryFileSystem(),
