@@ -42,7 +42,7 @@ export interface ClientContext {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function pickNode(ctx: ClientContext): number {
+export function pickNode(ctx: ClientContext): number {
   const ids = ctx.nodes.ids();
   return ids[Math.floor(ctx.random() * ids.length)]!;
 }

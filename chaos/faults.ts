@@ -316,11 +316,20 @@ export class FaultInjector {
         fault_.endMs = this.history.now();
         return;
       }
-      case 'cut-peers':
+      case 'cut-peers': {
+        const mode = fault.pick < 0.5 ? 'refuse' : 'blackhole';
+        const fault_ = record(
+          `node ${node} cut from its peers, both ways (${mode}) for ${fault.durationMs} ms`,
+        );
+        nodes.cutPeers(node, mode);
+        await sleep(fault.durationMs);
+        nodes.restorePeers(node);
+        fault_.endMs = this.history.now();
+        return;
+      }
       case 'cut-redis':
       case 'cut-postgres': {
-        const which: NodeProxy =
-          fault.kind === 'cut-peers' ? 'peers' : fault.kind === 'cut-redis' ? 'redis' : 'postgres';
+        const which: NodeProxy = fault.kind === 'cut-redis' ? 'redis' : 'postgres';
         const mode = fault.pick < 0.5 ? 'refuse' : 'blackhole';
         const proxy = nodes.proxy(node, which);
         const fault_ = record(

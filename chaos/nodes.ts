@@ -2,16 +2,17 @@
 // its peers through proxies that a fault can cut one at a time. Each node has
 //   - its own proxy to Postgres and its own proxy to Redis (cut: that node alone loses it);
 //   - a proxy in front of its RPC listener, whose port it advertises
-//     (TRIBUTARY_ADVERTISED_RPC_PORT), so every peer reaches it through that proxy (cut: no peer
-//     reaches it, and its connections to them through their proxies still work: the cut is of
-//     inbound RPC only).
+//     (TRIBUTARY_ADVERTISED_RPC_PORT), so every peer reaches it through that proxy, which knows
+//     each caller by its hello (see peer-proxy.ts): cutting a node from its peers stops its
+//     calls to them and theirs to it.
 // HTTP and RPC ports are fixed per node for the run, so a restarted node is where it was.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FaultProxy } from '../test/support/fault-proxy';
+import { type CutMode, FaultProxy } from '../test/support/fault-proxy';
 import { type ServiceProcess, startService } from '../test/support/service-process';
+import { PeerProxy } from './peer-proxy';
 import { type ChaosPostgres, type ChaosRedis, freePort } from './services';
 
 export const CHAOS_ADMIN = 'chaos-run-operator-token';
@@ -23,7 +24,7 @@ export interface NodeSettings {
   logDir: string;
 }
 
-export type NodeProxy = 'postgres' | 'redis' | 'peers';
+export type NodeProxy = 'postgres' | 'redis';
 
 interface NodeSlot {
   id: number;
@@ -31,6 +32,7 @@ interface NodeSlot {
   rpcPort: number;
   dataDir: string;
   proxies: Record<NodeProxy, FaultProxy>;
+  peers: PeerProxy;
   process: ServiceProcess | undefined;
   paused: boolean;
   log: WriteStream;
@@ -77,14 +79,15 @@ export class ChaosNodes {
     const proxies: Record<NodeProxy, FaultProxy> = {
       postgres: await FaultProxy.start({ host: '127.0.0.1', port: this.postgres.port }),
       redis: await FaultProxy.start({ host: '127.0.0.1', port: this.redis.port }),
-      peers: await FaultProxy.start({ host: '127.0.0.1', port: rpcPort }),
     };
+    const peers = await PeerProxy.start({ host: '127.0.0.1', port: rpcPort });
     this.slots.set(id, {
       id,
       httpPort: await freePort(),
       rpcPort,
       dataDir: path.join(this.root, `node-${id}`),
       proxies,
+      peers,
       process: undefined,
       paused: false,
       log: createWriteStream(path.join(this.settings.logDir, `node-${id}.log`), { flags: 'a' }),
@@ -126,7 +129,7 @@ export class ChaosNodes {
       PORT: String(slot.httpPort),
       HOST: '127.0.0.1',
       TRIBUTARY_RPC_PORT: String(slot.rpcPort),
-      TRIBUTARY_ADVERTISED_RPC_PORT: String(slot.proxies.peers.port),
+      TRIBUTARY_ADVERTISED_RPC_PORT: String(slot.peers.port),
       TRIBUTARY_ADMIN_TOKEN: CHAOS_ADMIN,
       DATABASE_URL: slot.proxies.postgres.rewrite(this.postgres.url),
       REDIS_URL: slot.proxies.redis.rewrite(this.redis.url),
@@ -178,6 +181,17 @@ export class ChaosNodes {
     return this.slot(id).proxies[which];
   }
 
+  /** Cuts node `id` from its peers, both ways (see peer-proxy.ts). */
+  cutPeers(id: number, mode: CutMode): void {
+    this.slot(id).peers.cut(mode);
+    for (const other of this.slots.values()) if (other.id !== id) other.peers.block(id, mode);
+  }
+
+  restorePeers(id: number): void {
+    this.slot(id).peers.restore();
+    for (const other of this.slots.values()) if (other.id !== id) other.peers.unblock(id);
+  }
+
   /** Notes an event in the node's log, so the log reads alongside the fault timeline. */
   note(id: number, what: string): void {
     this.slot(id).log.write(`${JSON.stringify({ chaos: what, node: id, at: new Date() })}\n`);
@@ -188,7 +202,9 @@ export class ChaosNodes {
     for (const slot of this.slots.values()) {
       if (slot.paused) slot.process?.proc.kill('SIGCONT');
       await this.kill(slot.id);
-      for (const proxy of Object.values(slot.proxies)) await proxy.close().catch(() => undefined);
+      for (const proxy of [...Object.values(slot.proxies), slot.peers]) {
+        await proxy.close().catch(() => undefined);
+      }
       await new Promise<void>((resolve) => slot.log.end(() => resolve()));
     }
     await fsp.rm(this.root, { recursive: true, force: true });
