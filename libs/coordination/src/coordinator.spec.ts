@@ -324,6 +324,37 @@ describe.each([
     expect((await b.readGroup(t, 'g')).positions.get('topic:0')).toBe(12);
   });
 
+  it('moves positions only forward when asked to, and anywhere otherwise', async () => {
+    const t = tenant();
+    await a.writeGroup(t, 'g', 0, doc('d'));
+    const forward = { forwardOnly: true };
+    expect(await a.setPositions(t, 'g', 1, new Map([['topic:0', 1348]]), forward)).toBe(true);
+    // A slower poll that read earlier ends last: it cannot move topic:0 back; new keys are set.
+    expect(
+      await b.setPositions(
+        t,
+        'g',
+        1,
+        new Map([
+          ['topic:0', 1347],
+          ['topic:1', 5],
+        ]),
+        forward,
+      ),
+    ).toBe(true);
+    expect((await a.readGroup(t, 'g')).positions).toEqual(
+      new Map([
+        ['topic:0', 1348],
+        ['topic:1', 5],
+      ]),
+    );
+    await b.setPositions(t, 'g', 1, new Map([['topic:0', 1350]]), forward);
+    expect((await a.readGroup(t, 'g')).positions.get('topic:0')).toBe(1350);
+    // A seek moves it anywhere.
+    await a.setPositions(t, 'g', 1, new Map([['topic:0', 10]]));
+    expect((await b.readGroup(t, 'g')).positions.get('topic:0')).toBe(10);
+  });
+
   it('writes no positions for a group without a document', async () => {
     const t = tenant();
     expect(await a.setPositions(t, 'g', 0, new Map([['topic:0', 1]]))).toBe(false);

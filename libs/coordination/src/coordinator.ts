@@ -67,13 +67,16 @@ export interface Coordinator {
 
   /**
    * Sets positions if the document's version is still `expectedVersion`; returns false (and
-   * writes nothing) when it moved.
+   * writes nothing) when it moved. `forwardOnly`: a position only moves forward (what a poll
+   * writes: of two polls of one member that overlap, one whose caller gave up and that ends
+   * last must not move a position back, or records are delivered again).
    */
   setPositions(
     tenantId: string,
     groupId: string,
     expectedVersion: number,
     positions: ReadonlyMap<string, number>,
+    options?: { forwardOnly?: boolean },
   ): Promise<boolean>;
 
   /** Ids of the tenant's groups that have a document, sorted. */

@@ -125,6 +125,7 @@ export class InProcessCoordinator implements Coordinator {
     groupId: string,
     expectedVersion: number,
     positions: ReadonlyMap<string, number>,
+    options: { forwardOnly?: boolean } = {},
   ): Promise<boolean> {
     this.checkOpen();
     checkGroup(tenantId, groupId);
@@ -133,7 +134,12 @@ export class InProcessCoordinator implements Coordinator {
     const group = this.tenants.get(tenantId)?.get(groupId);
     // Version 0 has no document, so nothing to attach positions to.
     if (group === undefined || group.version !== expectedVersion) return false;
-    for (const [key, offset] of positions) group.positions.set(key, offset);
+    for (const [key, offset] of positions) {
+      const old = group.positions.get(key);
+      if (options.forwardOnly !== true || old === undefined || offset > old) {
+        group.positions.set(key, offset);
+      }
+    }
     return true;
   }
 

@@ -97,12 +97,19 @@ n = tonumber(ARGV[i])
 for j = i + 1, i + n do redis.call('HDEL', KEYS[4], ARGV[j]) end
 return version`;
 
-// KEYS: version, positions. ARGV: expectedVersion, (key, offset) x n.
+// KEYS: version, positions. ARGV: expectedVersion, 'any' | 'forward', (key, offset) x n.
 // Returns 1 when written, 0 when the version moved or there is no document (version 0).
+// 'forward': a position only moves forward.
 const SET_POSITIONS = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current == 0 or current ~= tonumber(ARGV[1]) then return 0 end
-for j = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[j], ARGV[j + 1]) end
+local forward = ARGV[2] == 'forward'
+for j = 3, #ARGV, 2 do
+  local old = forward and redis.call('HGET', KEYS[2], ARGV[j])
+  if not old or tonumber(ARGV[j + 1]) > tonumber(old) then
+    redis.call('HSET', KEYS[2], ARGV[j], ARGV[j + 1])
+  end
+end
 return 1`;
 
 // KEYS: version, liveness. ARGV: memberId, deadline.
@@ -254,11 +261,13 @@ export class RedisCoordinator implements Coordinator {
     groupId: string,
     expectedVersion: number,
     positions: ReadonlyMap<string, number>,
+    options: { forwardOnly?: boolean } = {},
   ): Promise<boolean> {
     checkGroup(tenantId, groupId);
     checkVersion(expectedVersion);
     const k = this.groupKeys(tenantId, groupId);
-    const args = [k.version, k.positions, String(expectedVersion)];
+    const mode = options.forwardOnly === true ? 'forward' : 'any';
+    const args = [k.version, k.positions, String(expectedVersion), mode];
     for (const [key, offset] of positions) {
       checkStoredNumber('position', key, offset);
       args.push(key, String(offset));

@@ -222,13 +222,17 @@ export class GroupMembersService {
       epoch = member.memberEpoch;
       const starts = await this.positions.startPositions(auth.tenant.id, groupId, member, view);
       const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params);
+      // The caller gave up (a new poll of its may be under way): this one moves nothing.
+      if (signal.aborted) return { records: [], ...this.heartbeatAnswer(member) };
       const writes = new Map([...starts.resolved, ...fetched.advanced]);
       if (writes.size > 0) {
+        // Forward only: a slower poll of this member that read earlier cannot move them back.
         const stored = await this.ctx.coordinator.setPositions(
           auth.tenant.id,
           groupId,
           view.version,
           writes,
+          { forwardOnly: true },
         );
         if (!stored) {
           // The group changed under this poll: what it read may no longer be the member's.
