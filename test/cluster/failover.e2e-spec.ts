@@ -26,26 +26,32 @@ describe('a 3-node cluster', () => {
 
   /** Produces one record acks=all through `via`, retrying under one Idempotency-Key. */
   async function produce(value: string, partition: number, via: () => number): Promise<Acked> {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const reply = await cluster
-        .call(
-          via(),
-          'POST',
-          `/v1/topics/${TOPIC}/records?acks=all`,
-          key,
-          { records: [{ value, partition }] },
-          {
-            'idempotency-key': value,
-          },
-        )
-        .catch(() => undefined);
-      if (reply?.status === 200) return { partition, offset: reply.body.offsets[0].offset, value };
-      if (reply !== undefined && !reply.body?.retriable) {
-        throw new Error(`${value}: ${reply.status} ${JSON.stringify(reply.body)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`${value} was never acknowledged`);
+    let acked: Acked | undefined;
+    await waitUntil(
+      async () => {
+        const reply = await cluster
+          .call(
+            via(),
+            'POST',
+            `/v1/topics/${TOPIC}/records?acks=all`,
+            key,
+            { records: [{ value, partition }] },
+            { 'idempotency-key': value },
+          )
+          .catch(() => undefined);
+        if (reply?.status === 200) {
+          acked = { partition, offset: reply.body.offsets[0].offset, value };
+          return true;
+        }
+        if (reply !== undefined && !reply.body?.retriable) {
+          throw new Error(`${value}: ${reply.status} ${JSON.stringify(reply.body)}`);
+        }
+        return false;
+      },
+      `${value} acknowledged`,
+      20_000,
+    );
+    return acked!;
   }
 
   it('replicates acks=all writes made through every node to every replica', async () => {

@@ -117,12 +117,15 @@ export class Controller {
       this.epoch = undefined;
       return;
     }
+    // The leases as read before the renewal, while they show this node holding its own.
+    let snapshot = before !== undefined && before.controller === this.owner ? before : undefined;
     if (this.epoch === undefined) {
       const seen = await metadata.cluster.controller();
       const epoch = await metadata.cluster.becomeController(nodeId, seen.epoch);
       if (epoch === undefined) return; // another node bumped it first: try again next time
       this.epoch = epoch;
-      this.startRun((await this.leaseSnapshot()).marker);
+      snapshot = await this.leaseSnapshot();
+      this.startRun(snapshot.marker);
       logger.info({ controllerEpoch: epoch }, 'this node is the controller');
     } else if (before !== undefined && before.controller !== this.owner) {
       logger.warn(
@@ -131,7 +134,6 @@ export class Controller {
       );
       this.startRun(before.marker);
     }
-    const snapshot = before !== undefined && before.controller === this.owner ? before : undefined;
     const view = this.clusterView(snapshot ?? (await this.leaseSnapshot()));
     const key = JSON.stringify(view);
     this.checkCount += 1;
