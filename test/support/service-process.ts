@@ -30,7 +30,11 @@ export async function startService(
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const lines = readline.createInterface({ input: proc.stdout });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 60_000);
+    // A start that takes too long is ended: the process must not hold its data dir's lock.
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`service did not start within 60 s: ${stderr}`));
+    }, 60_000);
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string };
       onLog?.(entry);
