@@ -61,7 +61,14 @@ export class RoutingBrokerClient implements BrokerClient {
         `partition ${tp.partition} has no leader right now; retry`,
       );
     }
-    return { leader, broker: this.directory.brokerFor(leader) };
+    try {
+      return { leader, broker: this.directory.brokerFor(leader) };
+    } catch (error) {
+      // The leader as this node knows it is dead (the news of its successor has not arrived
+      // yet): nothing was sent, so it is the retriable refusal a produce is sent on after.
+      if (!isBrokerError(error, 'NETWORK_EXCEPTION')) throw error;
+      throw movedError(error);
+    }
   }
 
   /**
