@@ -111,11 +111,9 @@ describe('pages in a browser', () => {
       await page.goto(origin + '/');
       const result = await page.evaluate(
         ([api, token, ticket]) =>
-          (window as unknown as { scenario: (...args: unknown[]) => Promise<unknown> }).scenario(
-            api,
-            token,
-            ticket,
-          ),
+          (
+            globalThis as unknown as { scenario: (...args: unknown[]) => Promise<unknown> }
+          ).scenario(api, token, ticket),
         [t.api.baseUrl, key, outsideTicket] as const,
       );
       await screenshot(page, name);
