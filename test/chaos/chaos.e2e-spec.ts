@@ -9,6 +9,8 @@ import { distScript } from '../support/dist';
 
 const SEED = 4;
 const RUN_TIMEOUT_MS = 240_000;
+/** Where a failed run's output (result, timeline, every node's log) is kept to look at. */
+const KEPT = path.join(__dirname, '..', '..', 'test-artifacts', 'chaos');
 
 function runChaos(args: string[]): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [distScript('chaos/chaos.js'), ...args], {
@@ -38,7 +40,21 @@ describe('npm run chaos, 30 seconds', () => {
   beforeAll(async () => {
     out = await fsp.mkdtemp(path.join(os.tmpdir(), 'tributary-chaos-test-'));
   });
-  afterAll(() => fsp.rm(out, { recursive: true, force: true }));
+  let failed = true;
+
+  beforeEach(() => {
+    failed = true;
+  });
+  afterAll(async () => {
+    if (failed) {
+      // The run's output is evidence: keep it (the node logs say why a node did not come back).
+      const kept = path.join(KEPT, `seed-${SEED}-${new Date().toISOString().replace(/:/g, '-')}`);
+      await fsp.mkdir(KEPT, { recursive: true });
+      await fsp.cp(out, kept, { recursive: true });
+      process.stderr.write(`the failed chaos run's output is kept in ${kept}\n`);
+    }
+    await fsp.rm(out, { recursive: true, force: true });
+  });
 
   it(
     'injects faults of several kinds, acknowledges records through them and finds no violation',
@@ -75,6 +91,7 @@ describe('npm run chaos, 30 seconds', () => {
       const html = await fsp.readFile(path.join(out, 'timeline.html'), 'utf8');
       expect(html).toContain('<svg');
       expect(html).not.toMatch(/<script|<link|src=/);
+      failed = false;
     },
     RUN_TIMEOUT_MS + 10_000,
   );
