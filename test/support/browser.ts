@@ -35,6 +35,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** A static page server on loopback (its own origin): each path answers the given HTML. */
 export interface PageServer {
   origin: string;
+  /** The pages it serves, by path; may be changed while it runs. */
+  pages: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function servePages(pages: Record<string, string>): Promise<PageSer
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    pages,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

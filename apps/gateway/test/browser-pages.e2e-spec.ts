@@ -1,6 +1,8 @@
 // Pages in a real browser (chromium) against a real node: a page on an allowed origin gets a
 // ticket, produces, opens a WebSocket and an EventSource with tickets and reads its records;
 // a page on another origin can do none of it, though it holds a valid key and a valid ticket.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
   type PageServer,
@@ -8,6 +10,7 @@ import {
   screenshot,
   servePages,
 } from '../../../test/support/browser';
+import { waitUntil } from '@tributary/common';
 import { type TestNode, startTestNode } from './harness';
 
 /** What the page tries, step by step; every step's outcome is recorded, none throws. */
@@ -79,6 +82,15 @@ window.scenario = async (api, key, outsideTicket) => {
 };
 </script>`;
 
+/** The README's browser page, as written. */
+function readmeBrowserPage(): string {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### In a browser'));
+  const html = /```html\n([\s\S]*?)```/.exec(section)?.[1];
+  if (html === undefined) throw new Error('the README has no browser page');
+  return html;
+}
+
 describe('pages in a browser', () => {
   let t: TestNode;
   let key: string;
@@ -87,15 +99,17 @@ describe('pages in a browser', () => {
   let other: PageServer;
 
   beforeAll(async () => {
-    allowed = await servePages({ '/': SCENARIO });
+    allowed = await servePages({ '/': SCENARIO, '/readme.html': '' });
     other = await servePages({ '/': SCENARIO });
     t = await startTestNode('pglite', {}, { allowedOrigins: [allowed.origin] });
     key = await t.tenant('web');
-    const created = await t.api.post('/v1/topics', {
-      token: key,
-      body: { name: 'clicks', partitions: 1 },
-    });
-    expect(created.status).toBe(201);
+    for (const name of ['clicks', 'greetings']) {
+      const created = await t.api.post('/v1/topics', {
+        token: key,
+        body: { name, partitions: 1 },
+      });
+      expect(created.status).toBe(201);
+    }
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -152,5 +166,42 @@ describe('pages in a browser', () => {
     });
     expect(end.status).toBe(200);
     expect(end.body.records).toEqual([]);
+  });
+
+  it("runs the README's browser page as written: produce, WebSocket and events", async () => {
+    allowed.pages['/readme.html'] = readmeBrowserPage().replaceAll(
+      'http://localhost:8080',
+      t.api.baseUrl,
+    );
+    const page = await browser.newPage();
+    const lines: string[] = [];
+    page.on('console', (message) => lines.push(`${message.type()} ${message.text()}`));
+    page.on('pageerror', (error) => lines.push(`pageerror ${error.message}`));
+    try {
+      await page.addInitScript(
+        (token) =>
+          (
+            globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }
+          ).sessionStorage.setItem('tributary-key', token),
+        key,
+      );
+      await page.goto(allowed.origin + '/readme.html');
+      const seen = (prefix: string, text: string) =>
+        lines.some((line) => line.startsWith(prefix) && line.includes(text));
+      await waitUntil(
+        () =>
+          seen('log websocket', '"value":{"hello":"browser"}') &&
+          seen('log event 0:0', '"value":{"hello":"browser"}'),
+        "the page's WebSocket and events",
+        15_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the page logged: ${lines.join(' | ')}`);
+      });
+      expect(lines.find((line) => line.startsWith('log produced'))).toContain('"offset":0');
+      expect(lines.filter((line) => /^(error|pageerror)/.test(line))).toEqual([]);
+      await screenshot(page, 'browser-readme-page');
+    } finally {
+      await page.close();
+    }
   });
 });
