@@ -70,6 +70,24 @@ export default tseslint.config(
   },
   ...boundaries,
   {
+    // The web console (.tsx included, type-checked through apps/console/tsconfig.json) runs in
+    // a browser and talks to the node over HTTP only.
+    files: ['apps/console/**/*.ts', 'apps/console/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '@tributary/*', '../../*', '**/apps/*/src/**', '**/libs/**'],
+              message: 'apps/console runs in a browser: it imports preact and its own files only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },

@@ -1,7 +1,7 @@
 // Builds the gateway's Nest application over Express: our own request pipeline (request id,
 // bounds, metrics, auth, then bounded body parsing), the problem+json filter (and problem+json
-// for what node:http's parser refuses), and the OpenAPI document served at /openapi.json with
-// Swagger UI at /docs.
+// for what node:http's parser refuses), the OpenAPI document served at /openapi.json with
+// Swagger UI at /docs, and the web console's static files at /console.
 import { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -9,10 +9,12 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type Logger } from 'pino';
 import { Credentials } from './auth/credentials';
+import { type AuthenticatedRequest } from './auth/principal';
+import { CONSOLE_PATH, ConsoleAssets, serveConsole } from './console/console-assets';
 import { type GatewayContext } from './gateway-context';
 import { GatewayModule } from './gateway.module';
 import { answerClientErrors } from './http/client-errors';
-import { ProblemFilter } from './http/problem.filter';
+import { handleError, ProblemFilter } from './http/problem.filter';
 import { LoadShedder } from './http/load-shedder';
 import { RequestTracker, requestPipeline } from './http/request-pipeline';
 import { ProblemDto } from './ops/api-docs';
@@ -67,6 +69,12 @@ export async function createGateway(
       logger: ctx.logger,
       onFatal,
     }),
+  );
+  app.use(
+    CONSOLE_PATH,
+    serveConsole(new ConsoleAssets(), (error, req, res) =>
+      handleError(error, req as AuthenticatedRequest, res, ctx.logger, onFatal),
+    ),
   );
   app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
   const sockets = app.get(WsGateway);

@@ -1,8 +1,8 @@
 // Admission at the WebSocket upgrade, before a socket exists: the Origin allow-list (browsers
-// send one; other clients do not), the connection bound, and the credential — the
-// Authorization header, or a single-use ticket from POST /v1/ws/tickets in `?ticket=` for
-// browsers, which cannot set headers on a WebSocket. A refusal is an HTTP answer with a
-// problem+json body; no socket is ever opened for it.
+// send one; other clients do not; a page this node served, on its own host, needs no entry),
+// the connection bound, and the credential — the Authorization header, or a single-use ticket
+// from POST /v1/ws/tickets in `?ticket=` for browsers, which cannot set headers on a WebSocket.
+// A refusal is an HTTP answer with a problem+json body; no socket is ever opened for it.
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage } from 'node:http';
 import { BrokerError, LIMITS } from '@tributary/common';
@@ -64,7 +64,12 @@ async function admit(
   request: IncomingMessage,
   origin: string | undefined,
 ): Promise<TenantPrincipal> {
-  if (origin !== undefined && origin !== '' && !deps.allowedOrigins.includes(origin)) {
+  if (
+    origin !== undefined &&
+    origin !== '' &&
+    !deps.allowedOrigins.includes(origin) &&
+    !sameOrigin(origin, headerValue(request, 'host'))
+  ) {
     throw new BrokerError('FORBIDDEN', `origin ${origin} is not allowed`);
   }
   if (deps.connections() >= LIMITS.wsConnectionsMax) {
@@ -84,6 +89,22 @@ async function admit(
     throw new BrokerError('FORBIDDEN', 'the operator token has no data-plane rights');
   }
   return principal;
+}
+
+/**
+ * A page this node served itself (the web console at /console) connects from the host it was
+ * loaded from, so its Origin names the Host it sends. Admitting it needs no allow-list entry and
+ * opens nothing to other sites: their pages' Origin is their own host, and a page only gets in
+ * with a ticket, which takes the API key to obtain. The scheme is not compared, so the console
+ * works behind a proxy that ends TLS.
+ */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

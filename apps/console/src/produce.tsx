@@ -1,0 +1,162 @@
+// Produce one record: a key, a value given as JSON or as text, a partition (else the key
+// chooses, as Kafka's partitioner would), and headers.
+import { useState } from 'preact/hooks';
+import type { Api } from './api';
+import type { ProducedOffset, ProduceRecord, RecordHeader } from './api-types';
+import { HeaderFields } from './header-fields';
+import { href } from './route';
+import { usePoll } from './use-poll';
+import { ErrorNote, Status } from './ui';
+
+type ValueFormat = 'json' | 'string';
+
+export function ProduceView({
+  api,
+  initialTopic,
+}: {
+  api: Api;
+  initialTopic?: string | undefined;
+}) {
+  const topics = usePoll((signal) => api.topics(signal), null, [api]);
+  const [topic, setTopic] = useState(initialTopic ?? '');
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const [format, setFormat] = useState<ValueFormat>('json');
+  const [partition, setPartition] = useState('');
+  const [headers, setHeaders] = useState<RecordHeader[]>([]);
+  const [error, setError] = useState<unknown>(undefined);
+  const [written, setWritten] = useState<ProducedOffset | undefined>(undefined);
+  const names = (topics.data ?? []).map((t) => t.name);
+  const chosen = topic === '' ? names[0] : topic;
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    setWritten(undefined);
+    if (chosen === undefined) {
+      setError(new Error('There is no topic to write to yet.'));
+      return;
+    }
+    let record: ProduceRecord;
+    try {
+      record = toRecord(key, value, format, partition, headers);
+    } catch (failure) {
+      setError(failure);
+      return;
+    }
+    api.produce(chosen, format, [record]).then(([offset]) => {
+      setError(undefined);
+      setWritten(offset);
+    }, setError);
+  };
+
+  return (
+    <>
+      <h1>Produce</h1>
+      <ErrorNote error={topics.error} />
+      <form method="post" class="grid" onSubmit={submit}>
+        <label for="produce-topic">Topic</label>
+        <select
+          id="produce-topic"
+          value={chosen ?? ''}
+          onChange={(e) => setTopic(e.currentTarget.value)}
+        >
+          {names.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+        <label for="produce-key">Key (optional)</label>
+        <input id="produce-key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+        <fieldset class="span">
+          <legend>Value format</legend>
+          <label class="choice">
+            <input
+              type="radio"
+              name="value-format"
+              checked={format === 'json'}
+              onChange={() => setFormat('json')}
+            />
+            JSON
+          </label>
+          <label class="choice">
+            <input
+              type="radio"
+              name="value-format"
+              checked={format === 'string'}
+              onChange={() => setFormat('string')}
+            />
+            Text
+          </label>
+        </fieldset>
+        <label for="produce-value">Value</label>
+        <textarea
+          id="produce-value"
+          rows={5}
+          value={value}
+          aria-describedby="produce-value-help"
+          onInput={(e) => setValue(e.currentTarget.value)}
+        />
+        <p id="produce-value-help" class="muted span">
+          As JSON, <code>null</code> writes a tombstone. As text, the value is written as typed.
+        </p>
+        <label for="produce-partition">Partition (optional)</label>
+        <input
+          id="produce-partition"
+          type="number"
+          min={0}
+          value={partition}
+          aria-describedby="produce-partition-help"
+          onInput={(e) => setPartition(e.currentTarget.value)}
+        />
+        <p id="produce-partition-help" class="muted span">
+          Empty: the key chooses the partition (as Kafka's partitioner does), or any partition when
+          there is no key.
+        </p>
+        <HeaderFields headers={headers} onChange={setHeaders} />
+        <div class="span">
+          <button type="submit">Produce</button>
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      <Status>
+        {written !== undefined && chosen !== undefined && (
+          <>
+            Written to partition {written.partition} at offset {written.offset}.{' '}
+            <a href={href({ view: 'tail', topic: chosen })}>Tail {chosen}</a>
+          </>
+        )}
+      </Status>
+    </>
+  );
+}
+
+function toRecord(
+  key: string,
+  value: string,
+  format: ValueFormat,
+  partition: string,
+  headers: RecordHeader[],
+): ProduceRecord {
+  const record: ProduceRecord = { value: format === 'json' ? parseJson(value) : value };
+  if (key !== '') record.key = key;
+  if (partition.trim() !== '') {
+    const p = Number(partition);
+    if (!Number.isSafeInteger(p) || p < 0) throw new Error('The partition is a whole number.');
+    record.partition = p;
+  }
+  const given = headers.filter((h) => h.key !== '');
+  if (given.length > 0) record.headers = given;
+  return record;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(
+      `The value is not valid JSON (${error instanceof Error ? error.message : String(error)}); ` +
+        'choose Text to send it as it is.',
+    );
+  }
+}

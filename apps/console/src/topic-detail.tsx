@@ -1,0 +1,195 @@
+// One topic: each partition's leader, replicas, in-sync replicas and offsets (refreshed while
+// shown), its settings, and a form to add partitions and change settings.
+import { useState } from 'preact/hooks';
+import type { Api } from './api';
+import type { Topic } from './api-types';
+import { formatCount } from './format';
+import { href } from './route';
+import { retainedRecords } from './topics';
+import { usePoll } from './use-poll';
+import { ErrorNote, Loading, Status } from './ui';
+
+const REFRESH_MS = 5_000;
+
+export function TopicDetail({ api, topic }: { api: Api; topic: string }) {
+  const described = usePoll((signal) => api.topic(topic, signal), REFRESH_MS, [api, topic]);
+  const data = described.data;
+  return (
+    <>
+      <h1>
+        Topic <span class="name">{topic}</span>
+      </h1>
+      <p class="actions">
+        <a href={href({ view: 'topics' })}>All topics</a>
+        <a href={href({ view: 'tail', topic })}>Live tail</a>
+        <a href={href({ view: 'produce', topic })}>Produce</a>
+      </p>
+      <ErrorNote error={described.error} />
+      {data === undefined ? (
+        <Loading what="the topic" />
+      ) : (
+        <>
+          <p>
+            {data.partitions.length} partitions, replication factor {data.replicationFactor},{' '}
+            {formatCount(retainedRecords(data))} records retained.
+          </p>
+          <PartitionTable topic={data} />
+          <AlterTopicForm key={data.name} api={api} topic={data} onAltered={described.reload} />
+        </>
+      )}
+    </>
+  );
+}
+
+function PartitionTable({ topic }: { topic: Topic }) {
+  return (
+    <table>
+      <caption>Partitions</caption>
+      <thead>
+        <tr>
+          <th scope="col" class="num">
+            Partition
+          </th>
+          <th scope="col" class="num">
+            Leader
+          </th>
+          <th scope="col" class="num">
+            Epoch
+          </th>
+          <th scope="col">Replicas</th>
+          <th scope="col">In sync</th>
+          <th scope="col" class="num">
+            Log start
+          </th>
+          <th scope="col" class="num">
+            High watermark
+          </th>
+          <th scope="col" class="num">
+            Log end
+          </th>
+          <th scope="col" class="num">
+            Records
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {topic.partitions.map((p) => (
+          <tr key={p.partition}>
+            <th scope="row" class="num">
+              {p.partition}
+            </th>
+            <td class="num">{p.leader >= 0 ? p.leader : 'none'}</td>
+            <td class="num">{p.leaderEpoch}</td>
+            <td>{p.replicas.join(', ')}</td>
+            <td>{p.isr.join(', ')}</td>
+            <td class="num">{formatCount(p.logStartOffset)}</td>
+            <td class="num">{formatCount(p.highWatermark)}</td>
+            <td class="num">{formatCount(p.logEndOffset)}</td>
+            <td class="num">
+              {p.highWatermark >= 0 ? formatCount(p.highWatermark - p.logStartOffset) : '—'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * The partition count (it only grows) and every setting in effect, each editable; only what
+ * changed is sent, and a setting emptied goes back to its default.
+ */
+function AlterTopicForm({
+  api,
+  topic,
+  onAltered,
+}: {
+  api: Api;
+  topic: Topic;
+  onAltered: () => void;
+}) {
+  const [partitions, setPartitions] = useState(String(topic.partitions.length));
+  const [edits, setEdits] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const names = Object.keys(topic.configs).sort();
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const configs: Record<string, string | null> = {};
+    for (const [name, value] of Object.entries(edits)) {
+      if (value === topic.configs[name]) continue;
+      configs[name] = value.trim() === '' ? null : value.trim();
+    }
+    const count = Number(partitions);
+    const body = {
+      ...(count !== topic.partitions.length ? { partitions: count } : {}),
+      ...(Object.keys(configs).length > 0 ? { configs } : {}),
+    };
+    if (Object.keys(body).length === 0) {
+      setError(undefined);
+      setDone('Nothing changed.');
+      return;
+    }
+    api.alterTopic(topic.name, body).then(
+      (altered) => {
+        setError(undefined);
+        setEdits({});
+        setPartitions(String(altered.partitions.length));
+        setDone(`Saved: ${altered.partitions.length} partitions.`);
+        onAltered();
+      },
+      (failure: unknown) => {
+        setDone(undefined);
+        setError(failure);
+      },
+    );
+  };
+
+  return (
+    <section aria-labelledby="alter-topic">
+      <h2 id="alter-topic">Partitions and settings</h2>
+      <form method="post" class="grid" onSubmit={submit}>
+        <label for="alter-partitions">Partitions</label>
+        <input
+          id="alter-partitions"
+          type="number"
+          min={topic.partitions.length}
+          value={partitions}
+          aria-describedby="alter-partitions-help"
+          onInput={(e) => setPartitions(e.currentTarget.value)}
+        />
+        <p id="alter-partitions-help" class="muted span">
+          Partitions can be added, not removed. Records with a key may land on another partition
+          once there are more.
+        </p>
+        {names.map((name) => (
+          <ConfigField
+            key={name}
+            name={name}
+            value={edits[name] ?? topic.configs[name] ?? ''}
+            onChange={(value) => setEdits({ ...edits, [name]: value })}
+          />
+        ))}
+        <p class="muted span">Empty a setting to restore its default.</p>
+        <div class="span">
+          <button type="submit">Save changes</button>
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      <Status>{done}</Status>
+    </section>
+  );
+}
+
+function ConfigField(props: { name: string; value: string; onChange: (value: string) => void }) {
+  const id = `config-${props.name.replace(/[^a-z0-9]/gi, '-')}`;
+  return (
+    <>
+      <label for={id}>
+        <code>{props.name}</code>
+      </label>
+      <input id={id} value={props.value} onInput={(e) => props.onChange(e.currentTarget.value)} />
+    </>
+  );
+}

@@ -1,0 +1,186 @@
+// Topics: every topic of the tenant with its partitions and retained records, and a form to
+// create one.
+import { useState } from 'preact/hooks';
+import type { Api } from './api';
+import type { Topic, TopicSummary } from './api-types';
+import { parseConfigLines, TOPIC_CONFIG_NAMES } from './configs';
+import { formatCount } from './format';
+import { href } from './route';
+import { usePoll } from './use-poll';
+import { ErrorNote, Loading, Status } from './ui';
+
+const REFRESH_MS = 5_000;
+/** Topics described for their offsets in the list; past this, only their names and counts. */
+const DESCRIBED_MAX = 50;
+
+interface Listed {
+  summary: TopicSummary;
+  detail: Topic | undefined;
+}
+
+async function loadTopics(api: Api, signal: AbortSignal): Promise<Listed[]> {
+  const summaries = await api.topics(signal);
+  return Promise.all(
+    summaries.map(async (summary, index) => ({
+      summary,
+      detail:
+        index < DESCRIBED_MAX
+          ? await api.topic(summary.name, signal).catch(() => undefined)
+          : undefined,
+    })),
+  );
+}
+
+/** Records between each partition's log start and high watermark, summed. */
+export function retainedRecords(topic: Topic): number {
+  return topic.partitions.reduce(
+    (sum, p) => sum + (p.highWatermark >= 0 ? p.highWatermark - p.logStartOffset : 0),
+    0,
+  );
+}
+
+export function TopicsView({ api }: { api: Api }) {
+  const topics = usePoll((signal) => loadTopics(api, signal), REFRESH_MS, [api]);
+  return (
+    <>
+      <h1>Topics</h1>
+      <ErrorNote error={topics.error} />
+      {topics.data === undefined ? <Loading what="topics" /> : <TopicTable topics={topics.data} />}
+      <CreateTopicForm api={api} onCreated={topics.reload} />
+    </>
+  );
+}
+
+function TopicTable({ topics }: { topics: Listed[] }) {
+  if (topics.length === 0) return <p>No topics yet: create one below.</p>;
+  return (
+    <table>
+      <caption class="visually-hidden">Topics</caption>
+      <thead>
+        <tr>
+          <th scope="col">Topic</th>
+          <th scope="col" class="num">
+            Partitions
+          </th>
+          <th scope="col" class="num">
+            Replication
+          </th>
+          <th scope="col" class="num">
+            Records retained
+          </th>
+          <th scope="col">Open</th>
+        </tr>
+      </thead>
+      <tbody>
+        {topics.map(({ summary, detail }) => (
+          <tr key={summary.name}>
+            <th scope="row">
+              <a href={href({ view: 'topic', topic: summary.name })}>{summary.name}</a>
+            </th>
+            <td class="num">{summary.partitions}</td>
+            <td class="num">{summary.replicationFactor}</td>
+            <td class="num">{detail === undefined ? '—' : formatCount(retainedRecords(detail))}</td>
+            <td class="actions">
+              <a href={href({ view: 'tail', topic: summary.name })}>Tail</a>
+              <a href={href({ view: 'produce', topic: summary.name })}>Produce</a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function CreateTopicForm({ api, onCreated }: { api: Api; onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [partitions, setPartitions] = useState('1');
+  const [replicationFactor, setReplicationFactor] = useState('1');
+  const [configs, setConfigs] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [created, setCreated] = useState<string | undefined>(undefined);
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    setCreated(undefined);
+    let parsed: Record<string, string>;
+    try {
+      parsed = parseConfigLines(configs);
+    } catch (failure) {
+      setError(failure);
+      return;
+    }
+    api
+      .createTopic({
+        name: name.trim(),
+        partitions: Number(partitions),
+        replicationFactor: Number(replicationFactor),
+        ...(Object.keys(parsed).length === 0 ? {} : { configs: parsed }),
+      })
+      .then((topic) => {
+        setError(undefined);
+        setCreated(topic.name);
+        setName('');
+        setConfigs('');
+        onCreated();
+      }, setError);
+  };
+
+  return (
+    <section aria-labelledby="create-topic">
+      <h2 id="create-topic">Create a topic</h2>
+      <form method="post" class="grid" onSubmit={submit}>
+        <label for="topic-name">Name</label>
+        <input
+          id="topic-name"
+          value={name}
+          required
+          maxLength={249}
+          pattern="[a-zA-Z0-9._\-]+"
+          title="Letters, digits, '.', '_' and '-'"
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <label for="topic-partitions">Partitions</label>
+        <input
+          id="topic-partitions"
+          type="number"
+          min={1}
+          value={partitions}
+          required
+          onInput={(e) => setPartitions(e.currentTarget.value)}
+        />
+        <label for="topic-replication">Replication factor</label>
+        <input
+          id="topic-replication"
+          type="number"
+          min={1}
+          value={replicationFactor}
+          required
+          onInput={(e) => setReplicationFactor(e.currentTarget.value)}
+        />
+        <label for="topic-configs">Settings (optional)</label>
+        <textarea
+          id="topic-configs"
+          rows={3}
+          value={configs}
+          placeholder="retention.ms=604800000"
+          aria-describedby="topic-configs-help"
+          onInput={(e) => setConfigs(e.currentTarget.value)}
+        />
+        <p id="topic-configs-help" class="muted span">
+          One <code>name=value</code> a line: {TOPIC_CONFIG_NAMES.join(', ')}.
+        </p>
+        <div class="span">
+          <button type="submit">Create topic</button>
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      <Status>
+        {created !== undefined && (
+          <>
+            Created topic <a href={href({ view: 'topic', topic: created })}>{created}</a>.
+          </>
+        )}
+      </Status>
+    </section>
+  );
+}
