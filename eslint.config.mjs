@@ -49,6 +49,9 @@ export default tseslint.config(
       '*.config.js',
       '*.config.mjs',
       'libs/metadata/src/generated/**',
+      // A package.json override's stand-in (plain CommonJS, outside the TypeScript project).
+      'tools/**',
+      'test-artifacts/**',
     ],
   },
   js.configs.recommended,
