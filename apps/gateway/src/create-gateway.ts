@@ -15,6 +15,7 @@ import { answerClientErrors } from './http/client-errors';
 import { ProblemFilter } from './http/problem.filter';
 import { LoadShedder } from './http/load-shedder';
 import { RequestTracker, requestPipeline } from './http/request-pipeline';
+import { RouteMethods } from './http/route-methods';
 import { ProblemDto } from './ops/api-docs';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { GroupMembersService } from './groups/group-members.service';
@@ -68,7 +69,9 @@ export async function createGateway(
       onFatal,
     }),
   );
-  app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
+  const expressApp = app.getHttpAdapter().getInstance();
+  const routes = new RouteMethods(() => expressApp.router.stack);
+  app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal, routes));
   const sockets = app.get(WsGateway);
   app.useWebSocketAdapter(
     new GatewayWsAdapter(app, {
