@@ -1,5 +1,5 @@
 // The error catalogue: one table of stable codes, each with its HTTP status, the nearest Kafka
-// error code and whether a client may retry. Codes are part of the public contract (API.md):
+// error code and whether a client may retry. Codes are part of the public contract (docs/API.md):
 // extend the table, never rename an entry.
 import { LIMITS } from './limits';
 
