@@ -23,17 +23,15 @@ import { ApiOperator } from '../ops/api-docs';
 import {
   ElectionListDto,
   ElectPreferredLeadersDto,
+  REASSIGN_PARTITIONS_MAX,
   ReassignDto,
   type ReassignmentDto,
   ReassignmentListDto,
+  REPLICAS_MAX,
 } from './cluster-operations.dto';
 import { describeNodes } from './cluster.controller';
 import { ClusterNodeDto } from './cluster.dto';
 
-/** At most this many partitions per reassignment request. */
-const REASSIGN_PARTITIONS_MAX = 1_000;
-/** At most this many replicas per partition. */
-const REPLICAS_MAX = 16;
 /** The highest node id. */
 const NODE_ID_MAX = 2 ** 31 - 1;
 /** The node id of the path, as nodeId() reads it. */

@@ -22,25 +22,48 @@ export const TOPIC_NAME_PATTERN = '^[a-zA-Z0-9._-]{1,249}$';
 export const POSITION_PATTERN = '^(earliest|latest|[0-9]{1,16})$';
 
 export class ProblemDto {
-  @ApiProperty({ example: 'urn:tributary:error:UNKNOWN_TOPIC_OR_PARTITION' })
+  @ApiProperty({
+    description: 'urn:tributary:error: and the code',
+    example: 'urn:tributary:error:UNKNOWN_TOPIC_OR_PARTITION',
+  })
   type!: string;
   @ApiProperty({ example: 'Unknown topic or partition' })
   title!: string;
-  @ApiProperty({ example: 404 })
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 404 })
   status!: number;
   @ApiProperty({ example: 'topic orders does not exist' })
   detail!: string;
   @ApiProperty({ enum: Object.keys(ERRORS), example: 'UNKNOWN_TOPIC_OR_PARTITION' })
   code!: string;
-  @ApiProperty({ description: 'Whether the same request may succeed when retried' })
+  @ApiProperty({
+    description: 'Whether the same request may succeed when retried',
+    example: false,
+  })
   retriable!: boolean;
-  @ApiProperty({ example: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70' })
+  @ApiProperty({
+    description: 'The X-Request-Id of the request, as the server log names it',
+    example: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70',
+  })
   requestId!: string;
-  @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    description: 'OFFSET_OUT_OF_RANGE only',
+  })
   logStartOffset?: number;
-  @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    description: 'OFFSET_OUT_OF_RANGE only',
+  })
   highWatermark?: number;
-  @ApiPropertyOptional({ description: 'With a Retry-After header: the same number of seconds' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'With a Retry-After header: the same number of seconds',
+  })
   retryAfterSeconds?: number;
 }
 

@@ -22,7 +22,12 @@ import {
 import { type FetchAnswer, FetchService, parseFetchQuery } from './fetch.service';
 import { IDEMPOTENCY_KEY } from './idempotency';
 import { ProduceService } from './produce.service';
-import { FetchResponseDto, ProduceRequestDto, ProduceResponseDto } from './records.dto';
+import {
+  FetchResponseDto,
+  PRODUCE_EXAMPLES,
+  ProduceRequestDto,
+  ProduceResponseDto,
+} from './records.dto';
 import { clientGone } from '../http/client-gone';
 
 @ApiTags('records')
@@ -66,6 +71,7 @@ export class RecordsController {
   @ApiBody({
     description: `JSON (below) or application/x-ndjson (one record object per line); at most ${LIMITS.produceRecordsMax} records`,
     type: ProduceRequestDto,
+    examples: PRODUCE_EXAMPLES,
   })
   @ApiOkResponse({ type: ProduceResponseDto })
   @ApiAcceptedResponse({
