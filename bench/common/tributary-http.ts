@@ -1,5 +1,5 @@
-// Talking to a Tributary node from a bench: the operator and topic API (API.md), produce bodies
-// of a given record size, and reading partitions from offset 0 to the high watermark.
+// Talking to a Tributary node from a bench: the operator and topic API (docs/API.md), produce
+// bodies of a given record size, and reading partitions from offset 0 to the high watermark.
 import { Pool } from 'undici';
 
 /** One JSON request; throws with the status and body when the answer is not 2xx. */

@@ -6,7 +6,7 @@ import { type IncomingMessage, type RequestListener, type ServerResponse } from 
 import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type Logger } from 'pino';
 import { Credentials } from './auth/credentials';
 import { type AuthenticatedRequest } from './auth/principal';
@@ -17,8 +17,9 @@ import { answerClientErrors } from './http/client-errors';
 import { handleError, ProblemFilter } from './http/problem.filter';
 import { LoadShedder } from './http/load-shedder';
 import { RequestTracker, requestPipeline } from './http/request-pipeline';
-import { ProblemDto } from './ops/api-docs';
+import { RouteMethods } from './http/route-methods';
 import { GatewayMetrics } from './ops/gateway-metrics';
+import { openApiDocument } from './ops/openapi-document';
 import { GroupMembersService } from './groups/group-members.service';
 import { FetchService } from './records/fetch.service';
 import { redeemTicket } from './auth/tickets';
@@ -76,7 +77,9 @@ export async function createGateway(
       handleError(error, req as AuthenticatedRequest, res, ctx.logger, onFatal),
     ),
   );
-  app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal));
+  const expressApp = app.getHttpAdapter().getInstance();
+  const routes = new RouteMethods(() => expressApp.router.stack);
+  app.useGlobalFilters(new ProblemFilter(ctx.logger, onFatal, routes));
   const sockets = app.get(WsGateway);
   app.useWebSocketAdapter(
     new GatewayWsAdapter(app, {
@@ -136,25 +139,6 @@ function serveHotRoutesFirst(app: NestExpressApplication, cors: Cors, hot: HotRo
     if (hot.handle(req, res)) return;
     for (const listener of general) listener(req, res);
   });
-}
-
-function openApiDocument(app: NestExpressApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setOpenAPIVersion('3.1.0')
-    .setTitle('Tributary')
-    .setDescription(
-      "Multi-tenant event streaming with Kafka's model over HTTP. Errors are " +
-        'application/problem+json with a stable `code`. Tenant routes take a tenant API key, ' +
-        'operator routes the operator token, both as `Authorization: Bearer <token>`.',
-    )
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A tenant API key' }, 'apiKey')
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'The operator token' },
-      'operator',
-    )
-    .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
 }
 
 function nestLogger(logger: Logger): LoggerService {

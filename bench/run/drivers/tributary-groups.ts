@@ -1,4 +1,4 @@
-// Tributary's consumer groups over REST (API.md, "Consumer groups"): members join, poll with
+// Tributary's consumer groups over REST (docs/API.md, "Consumer groups"): members join, poll with
 // GET .../members/{id}/records (autoCommit on: each poll commits what the previous one
 // returned) and leave. Two drivers: a whole read of the stored records by a fresh group of N
 // members (records/s), and the time a running group takes to rebalance when one more member

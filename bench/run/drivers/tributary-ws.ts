@@ -1,4 +1,4 @@
-// Tributary over its WebSocket endpoint (GET /v1/ws, API.md), through the `ws` package:
+// Tributary over its WebSocket endpoint (GET /v1/ws, docs/API.md), through the `ws` package:
 // catch-up reads with one subscription from "earliest" under credit, and produce -> delivery
 // latency at a fixed rate — records produced over HTTP (a batch per scheduler tick) and pushed
 // to a subscription from "latest", to the partitions or as a member of a fresh consumer group.

@@ -1,5 +1,5 @@
 // (c), WebSocket part: the stored records read back over GET /v1/ws instead of REST fetch — one
-// connection, one subscription to every partition from "earliest" with credit (API.md): a
+// connection, one subscription to every partition from "earliest" with credit (docs/API.md): a
 // window of SHAPE.wsCreditWindow records granted with the subscription and topped up by what
 // arrived each time half of it has (drivers/tributary-ws.ts). Measured as catch-up.ts measures
 // the REST read: one warm-up read, then the profile's runs, each a whole read.

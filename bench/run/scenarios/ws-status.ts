@@ -1,4 +1,4 @@
-// Whether Tributary's WebSocket endpoint (GET /v1/ws, API.md) answers on the node under test:
+// Whether Tributary's WebSocket endpoint (GET /v1/ws, docs/API.md) answers on the node under test:
 // when it does not (a build without it), the WebSocket rows of (c), (d) and (h) are reported as
 // skipped with this reason, never as zero. The probe is a real upgrade with the bench's key —
 // a plain GET is no test: the endpoint only exists on the upgrade, and Express answers a plain

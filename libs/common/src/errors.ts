@@ -1,5 +1,5 @@
 // The error catalogue: one table of stable codes, each with its HTTP status, the nearest Kafka
-// error code and whether a client may retry. Codes are part of the public contract (API.md):
+// error code and whether a client may retry. Codes are part of the public contract (docs/API.md):
 // extend the table, never rename an entry.
 import { LIMITS } from './limits';
 
@@ -44,6 +44,12 @@ export const ERRORS = {
   UNKNOWN_TENANT: { status: 404, kafkaCode: -1, retriable: false, title: 'Unknown tenant' },
   UNKNOWN_API_KEY: { status: 404, kafkaCode: -1, retriable: false, title: 'Unknown API key' },
   ROUTE_NOT_FOUND: { status: 404, kafkaCode: -1, retriable: false, title: 'No such route' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    kafkaCode: -1,
+    retriable: false,
+    title: 'Method not allowed',
+  },
   TOPIC_ALREADY_EXISTS: { status: 409, kafkaCode: 36, retriable: false, title: 'Topic exists' },
   TENANT_ALREADY_EXISTS: { status: 409, kafkaCode: -1, retriable: false, title: 'Tenant exists' },
   GROUP_NOT_EMPTY: { status: 409, kafkaCode: 68, retriable: false, title: 'Group not empty' },

@@ -11,6 +11,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { BrokerError } from '@tributary/common';
@@ -22,17 +23,24 @@ import { ApiOperator } from '../ops/api-docs';
 import {
   ElectionListDto,
   ElectPreferredLeadersDto,
+  REASSIGN_PARTITIONS_MAX,
   ReassignDto,
   type ReassignmentDto,
   ReassignmentListDto,
+  REPLICAS_MAX,
 } from './cluster-operations.dto';
 import { describeNodes } from './cluster.controller';
 import { ClusterNodeDto } from './cluster.dto';
 
-/** At most this many partitions per reassignment request. */
-const REASSIGN_PARTITIONS_MAX = 1_000;
-/** At most this many replicas per partition. */
-const REPLICAS_MAX = 16;
+/** The highest node id. */
+const NODE_ID_MAX = 2 ** 31 - 1;
+/** The node id of the path, as nodeId() reads it. */
+const ApiNodeParam = () =>
+  ApiParam({
+    name: 'id',
+    description: 'The node id (TRIBUTARY_NODE_ID)',
+    schema: { type: 'integer', minimum: 1, maximum: NODE_ID_MAX },
+  });
 
 @ApiTags('cluster')
 @OperatorRoute()
@@ -177,6 +185,7 @@ export class ClusterOperationsController {
       'drain lasts across restarts until it is cancelled.',
     operationId: 'drainNode',
   })
+  @ApiNodeParam()
   @ApiAcceptedResponse({ type: ClusterNodeDto, description: 'The drain has started' })
   @ApiOperator('UNKNOWN_NODE')
   async drain(@Param('id') id: string): Promise<ClusterNodeDto> {
@@ -194,6 +203,7 @@ export class ClusterOperationsController {
       'where they are.',
     operationId: 'cancelDrain',
   })
+  @ApiNodeParam()
   @ApiOkResponse({ type: ClusterNodeDto })
   @ApiOperator('UNKNOWN_NODE')
   async undrain(@Param('id') id: string): Promise<ClusterNodeDto> {
@@ -212,6 +222,7 @@ export class ClusterOperationsController {
       'NODE_IN_USE while it is alive or still holds replicas.',
     operationId: 'removeNode',
   })
+  @ApiNodeParam()
   @ApiNoContentResponse({ description: 'Removed from the registry' })
   @ApiOperator('UNKNOWN_NODE', 'NODE_IN_USE')
   async remove(@Param('id') id: string): Promise<void> {
@@ -221,7 +232,7 @@ export class ClusterOperationsController {
   }
 
   private nodeId(raw: string): number {
-    if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2 ** 31 - 1) {
+    if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > NODE_ID_MAX) {
       throw new BrokerError('UNKNOWN_NODE', `node ${JSON.stringify(raw)} does not exist`);
     }
     return Number(raw);

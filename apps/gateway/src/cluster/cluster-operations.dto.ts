@@ -2,6 +2,11 @@
 // are read by hand (cluster-operations.controller.ts); the classes describe them for OpenAPI.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+/** At most this many partitions per reassignment request. */
+export const REASSIGN_PARTITIONS_MAX = 1_000;
+/** At most this many replicas per partition. */
+export const REPLICAS_MAX = 16;
+
 export class ElectPreferredLeadersDto {
   @ApiPropertyOptional({ example: 'acme', description: 'Only this tenant (default: all)' })
   tenant?: string;
@@ -15,10 +20,15 @@ export class ElectPreferredLeadersDto {
 export class ElectionDto {
   @ApiProperty({ example: 'acme' }) tenant!: string;
   @ApiProperty({ example: 'orders' }) topic!: string;
-  @ApiProperty({ example: 0 }) partition!: number;
-  @ApiProperty({ example: 1, description: 'The leader after the election; -1 for none' })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) partition!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: -1,
+    example: 1,
+    description: 'The leader after the election; -1 for none',
+  })
   leader!: number;
-  @ApiProperty({ example: 5 }) leaderEpoch!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 5 }) leaderEpoch!: number;
   @ApiProperty({
     enum: ['elected', 'not-needed', 'not-available'],
     description:
@@ -33,12 +43,15 @@ export class ElectionListDto {
 }
 
 export class PartitionReplicasDto {
-  @ApiProperty({ example: 0 }) partition!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) partition!: number;
   @ApiProperty({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
+    minItems: 1,
+    maxItems: REPLICAS_MAX,
     example: [2, 3, 1],
     description:
-      'The new replicas, the preferred leader first; more than now raises the replication factor',
+      'The new replicas (node ids), the preferred leader first; more than now raises the replication factor',
   })
   replicas!: number[];
 }
@@ -46,19 +59,31 @@ export class PartitionReplicasDto {
 export class ReassignDto {
   @ApiProperty({ example: 'acme' }) tenant!: string;
   @ApiProperty({ example: 'orders' }) topic!: string;
-  @ApiProperty({ type: [PartitionReplicasDto] }) partitions!: PartitionReplicasDto[];
+  @ApiProperty({
+    type: [PartitionReplicasDto],
+    minItems: 1,
+    maxItems: REASSIGN_PARTITIONS_MAX,
+  })
+  partitions!: PartitionReplicasDto[];
 }
 
 export class ReassignmentDto {
   @ApiProperty({ example: 'acme' }) tenant!: string;
   @ApiProperty({ example: 'orders' }) topic!: string;
-  @ApiProperty({ example: 0 }) partition!: number;
-  @ApiProperty({ example: 1 }) leader!: number;
-  @ApiProperty({ type: [Number], example: [2, 3, 1], description: 'The replicas now' })
-  replicas!: number[];
-  @ApiProperty({ type: [Number], example: [1, 2] }) isr!: number[];
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) partition!: number;
+  @ApiProperty({ type: 'integer', minimum: -1, example: 1, description: '-1 while there is none' })
+  leader!: number;
   @ApiProperty({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
+    example: [2, 3, 1],
+    description: 'The replicas now',
+  })
+  replicas!: number[];
+  @ApiProperty({ type: 'integer', isArray: true, example: [1, 2] }) isr!: number[];
+  @ApiProperty({
+    type: 'integer',
+    isArray: true,
     example: [2, 3],
     description: 'Where the partition is moving; empty once the move is done',
   })

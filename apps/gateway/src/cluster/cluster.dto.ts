@@ -1,11 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class ClusterNodeDto {
-  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1 }) id!: number;
   @ApiProperty({ example: '127.0.0.1', description: 'How the other nodes reach it' })
   host!: string;
-  @ApiProperty({ example: 8080, description: 'Its HTTP port' }) port!: number;
-  @ApiProperty({ example: 9093, description: 'Its internal RPC port' }) rpcPort!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    example: 8080,
+    description: 'Its HTTP port',
+  })
+  port!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    example: 9093,
+    description: 'Its internal RPC port',
+  })
+  rpcPort!: number;
   @ApiProperty({ enum: ['alive', 'dead'], description: 'Whether its broker session is alive' })
   status!: 'alive' | 'dead';
   @ApiProperty({
@@ -15,15 +29,24 @@ export class ClusterNodeDto {
       'replica moving away (an operator drain)',
   })
   state!: 'active' | 'shutting-down' | 'draining';
-  @ApiProperty({ example: 4, description: 'Partitions it leads' }) leaders!: number;
-  @ApiProperty({ example: 12, description: 'Partition replicas it holds' }) replicas!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 4, description: 'Partitions it leads' })
+  leaders!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 12,
+    description: 'Partition replicas it holds',
+  })
+  replicas!: number;
 }
 
 export class ClusterDto {
-  @ApiProperty({ example: '6f1c8a2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b' }) clusterId!: string;
+  @ApiProperty({ format: 'uuid', example: '6f1c8a2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b' })
+  clusterId!: string;
   @ApiProperty({
     type: 'integer',
     nullable: true,
+    minimum: 1,
     example: 1,
     description: 'The node acting as controller; null while none holds the lease',
   })

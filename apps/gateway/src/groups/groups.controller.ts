@@ -4,14 +4,13 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiParam,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { METADATA_LIMITS } from '@tributary/metadata';
 import { type Response } from 'express';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { invalid, objectBody, onlyFields, parseSafeInteger } from '../http/input';
-import { ApiReadQueries, ApiTenant } from '../ops/api-docs';
+import { ApiGroupParam, ApiMemberParam, ApiReadQueries, ApiTenant } from '../ops/api-docs';
 import { GroupAdminService } from './group-admin.service';
 import {
   parseAt,
@@ -49,10 +48,16 @@ export class GroupsController {
   ) {}
 
   @Post(':group/members')
-  @ApiParam({
-    name: 'group',
-    description: `The group id: 1-${METADATA_LIMITS.groupIdLengthMax} characters of well-formed Unicode, no control characters`,
+  @ApiOperation({
+    operationId: 'joinGroup',
+    summary: 'Join a consumer group',
+    description:
+      'Joins the group (created on first join) as a new member subscribed to topics or a ' +
+      'pattern, and answers its memberId, member epoch and the partitions assigned to it. ' +
+      'Every call of a member counts as its heartbeat; a member silent for ' +
+      '`sessionTimeoutMs` is removed and its partitions move to the others.',
   })
+  @ApiGroupParam()
   @ApiBody({ type: JoinGroupDto })
   @ApiCreatedResponse({ type: JoinGroupResponseDto })
   @ApiTenant(
@@ -70,7 +75,21 @@ export class GroupsController {
   }
 
   @Get(':group/members/:member/records')
-  @ApiReadQueries('Long-poll across the assigned partitions')
+  @ApiOperation({
+    operationId: 'pollGroupRecords',
+    summary: "Poll a member's records",
+    description:
+      "Reads the next records of the member's partitions from the positions the server " +
+      'keeps, and answers them (each with its topic) with the member epoch and the current ' +
+      'assignment. With autoCommit, each poll first commits what the previous poll returned ' +
+      '(at-least-once, as in Kafka).',
+  })
+  @ApiGroupParam()
+  @ApiMemberParam()
+  @ApiReadQueries(
+    'Long-poll: with nothing to read on any assigned partition, wait up to this long for a ' +
+      'record (then answer an empty list)',
+  )
   @ApiOkResponse({ type: PollResponseDto })
   @ApiTenant('INVALID_REQUEST', 'INVALID_FETCH_SIZE', 'UNKNOWN_MEMBER', 'QUOTA_EXCEEDED')
   poll(
@@ -87,6 +106,15 @@ export class GroupsController {
   }
 
   @Post(':group/members/:member/heartbeat')
+  @ApiOperation({
+    operationId: 'sendHeartbeat',
+    summary: 'Heartbeat',
+    description:
+      'Keeps the member in the group and answers its member epoch and assignment, which ' +
+      'change when members join or leave.',
+  })
+  @ApiGroupParam()
+  @ApiMemberParam()
   @HttpCode(200)
   @ApiOkResponse({ type: HeartbeatResponseDto })
   @ApiTenant('UNKNOWN_MEMBER')
@@ -99,6 +127,16 @@ export class GroupsController {
   }
 
   @Post(':group/members/:member/commit')
+  @ApiOperation({
+    operationId: 'commitGroupOffsets',
+    summary: 'Commit offsets',
+    description:
+      "Commits the given offsets (the next offset to read, Kafka's convention), or without a " +
+      "body the member's current positions. Only partitions the member owns; a member fenced " +
+      'by a newer epoch gets 409 STALE_MEMBER_EPOCH.',
+  })
+  @ApiGroupParam()
+  @ApiMemberParam()
   @HttpCode(200)
   @ApiBody({ type: CommitRequestDto, required: false })
   @ApiOkResponse({ type: CommitResponseDto })
@@ -128,6 +166,15 @@ export class GroupsController {
   }
 
   @Post(':group/members/:member/seek')
+  @ApiOperation({
+    operationId: 'seekGroupPartition',
+    summary: 'Seek a partition',
+    description:
+      "Moves the member's position on one of its partitions to an offset, or to the earliest, " +
+      'the latest, or the first record at or after a timestamp. The next poll reads from there.',
+  })
+  @ApiGroupParam()
+  @ApiMemberParam()
   @HttpCode(200)
   @ApiBody({ type: SeekRequestDto })
   @ApiOkResponse({ type: SeekResponseDto })
@@ -157,6 +204,13 @@ export class GroupsController {
   }
 
   @Delete(':group/members/:member')
+  @ApiOperation({
+    operationId: 'leaveGroup',
+    summary: 'Leave a consumer group',
+    description: "Removes the member at once; its partitions move to the group's other members.",
+  })
+  @ApiGroupParam()
+  @ApiMemberParam()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Left; its partitions move to the other members' })
   @ApiTenant('UNKNOWN_MEMBER')
@@ -169,6 +223,11 @@ export class GroupsController {
   }
 
   @Get()
+  @ApiOperation({
+    operationId: 'listGroups',
+    summary: 'List consumer groups',
+    description: "The tenant's consumer groups this key has any permission on, with their states.",
+  })
   @ApiOkResponse({ type: GroupListDto })
   @ApiTenant()
   list(@Auth() auth: TenantPrincipal): Promise<GroupListDto> {
@@ -176,6 +235,14 @@ export class GroupsController {
   }
 
   @Get(':group')
+  @ApiOperation({
+    operationId: 'describeGroup',
+    summary: 'Describe a consumer group',
+    description:
+      'The group state, its members with their subscriptions and assignments, and per ' +
+      'partition the committed offset, the high watermark and the lag.',
+  })
+  @ApiGroupParam()
   @ApiOkResponse({ type: GroupDto })
   @ApiTenant('UNKNOWN_GROUP')
   describe(@Auth() auth: TenantPrincipal, @Param('group') group: string): Promise<GroupDto> {
@@ -183,6 +250,13 @@ export class GroupsController {
   }
 
   @Delete(':group')
+  @ApiOperation({
+    operationId: 'deleteGroup',
+    summary: 'Delete a consumer group',
+    description:
+      'Deletes an empty group with its committed offsets; 409 GROUP_NOT_EMPTY while members remain.',
+  })
+  @ApiGroupParam()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted with its committed offsets' })
   @ApiTenant('UNKNOWN_GROUP', 'GROUP_NOT_EMPTY')
@@ -191,6 +265,15 @@ export class GroupsController {
   }
 
   @Post(':group/offsets')
+  @ApiOperation({
+    operationId: 'resetGroupOffsets',
+    summary: "Reset a group's offsets",
+    description:
+      "Sets the group's committed offsets of a topic (every partition, or those given) to the " +
+      'earliest, the latest, an offset, or the first record at or after a timestamp. Only ' +
+      'while the group has no members (409 GROUP_NOT_EMPTY otherwise).',
+  })
+  @ApiGroupParam()
   @HttpCode(200)
   @ApiBody({ type: ResetOffsetsDto })
   @ApiOkResponse({ type: ResetOffsetsResponseDto })

@@ -80,9 +80,12 @@ export function oneOf<T extends string>(
   return value as T;
 }
 
+/** The highest partition number: Kafka's partitions are 32-bit signed integers. */
+export const PARTITION_MAX = 2 ** 31 - 1;
+
 /** A partition number from the path. */
 export function pathPartition(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) > 2 ** 31 - 1) {
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) > PARTITION_MAX) {
     throw new BrokerError(
       'UNKNOWN_TOPIC_OR_PARTITION',
       `partition ${JSON.stringify(raw)} does not exist`,

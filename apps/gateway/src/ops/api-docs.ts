@@ -1,7 +1,9 @@
 // OpenAPI helpers: the problem+json schema, a decorator that documents a route's error
-// codes (one example per code, grouped by status), and the query parameters every read takes.
+// codes (one example per code, grouped by status), and the path and query parameters the routes
+// share, each with the type and the bounds the code enforces.
 import { applyDecorators } from '@nestjs/common';
 import {
+  ApiParam,
   ApiProperty,
   ApiPropertyOptional,
   ApiQuery,
@@ -9,28 +11,59 @@ import {
   ApiSecurity,
 } from '@nestjs/swagger';
 import { ERRORS, type ErrorCode, LIMITS } from '@tributary/common';
+import { METADATA_LIMITS } from '@tributary/metadata';
+import { PARTITION_MAX } from '../http/input';
 import { FORMATS } from '../records/record-codec';
 
+/** Names as the metadata store checks them (Kafka's rule for topics). */
+export const TENANT_NAME_PATTERN = '^[a-z0-9-]{1,63}$';
+export const TOPIC_NAME_PATTERN = '^[a-zA-Z0-9._-]{1,249}$';
+/** Where to read from: earliest, latest, or a timestamp in ms since the epoch. */
+export const POSITION_PATTERN = '^(earliest|latest|[0-9]{1,16})$';
+
 export class ProblemDto {
-  @ApiProperty({ example: 'urn:tributary:error:UNKNOWN_TOPIC_OR_PARTITION' })
+  @ApiProperty({
+    description: 'urn:tributary:error: and the code',
+    example: 'urn:tributary:error:UNKNOWN_TOPIC_OR_PARTITION',
+  })
   type!: string;
   @ApiProperty({ example: 'Unknown topic or partition' })
   title!: string;
-  @ApiProperty({ example: 404 })
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 404 })
   status!: number;
   @ApiProperty({ example: 'topic orders does not exist' })
   detail!: string;
   @ApiProperty({ enum: Object.keys(ERRORS), example: 'UNKNOWN_TOPIC_OR_PARTITION' })
   code!: string;
-  @ApiProperty({ description: 'Whether the same request may succeed when retried' })
+  @ApiProperty({
+    description: 'Whether the same request may succeed when retried',
+    example: false,
+  })
   retriable!: boolean;
-  @ApiProperty({ example: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70' })
+  @ApiProperty({
+    description: 'The X-Request-Id of the request, as the server log names it',
+    example: '0b6c2f1e-4a7d-4a53-9c1f-2f3c4d5e6f70',
+  })
   requestId!: string;
-  @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    description: 'OFFSET_OUT_OF_RANGE only',
+  })
   logStartOffset?: number;
-  @ApiPropertyOptional({ description: 'OFFSET_OUT_OF_RANGE only' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    description: 'OFFSET_OUT_OF_RANGE only',
+  })
   highWatermark?: number;
-  @ApiPropertyOptional({ description: 'With a Retry-After header: the same number of seconds' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'With a Retry-After header: the same number of seconds',
+  })
   retryAfterSeconds?: number;
 }
 
@@ -116,11 +149,57 @@ export const ApiAnyCredential = (...codes: ErrorCode[]) =>
 export const ApiTenant = (...codes: ErrorCode[]) =>
   applyDecorators(ApiSecurity('apiKey'), ApiProblems('UNAUTHENTICATED', 'FORBIDDEN', ...codes));
 
+/** The path parameters several routes share. */
+export const ApiTenantParam = () =>
+  ApiParam({
+    name: 'tenant',
+    description: "The tenant's name",
+    schema: { type: 'string', pattern: TENANT_NAME_PATTERN },
+  });
+
+export const ApiTopicParam = () =>
+  ApiParam({
+    name: 'topic',
+    description: "The topic's name",
+    schema: { type: 'string', pattern: TOPIC_NAME_PATTERN },
+  });
+
+export const ApiPartitionParam = () =>
+  ApiParam({
+    name: 'partition',
+    description: 'The partition number, from 0',
+    schema: { type: 'integer', minimum: 0, maximum: PARTITION_MAX },
+  });
+
+export const ApiGroupParam = () =>
+  ApiParam({
+    name: 'group',
+    description: `The consumer group id: 1-${METADATA_LIMITS.groupIdLengthMax} characters of well-formed Unicode, no control characters`,
+    schema: { type: 'string', minLength: 1, maxLength: METADATA_LIMITS.groupIdLengthMax },
+  });
+
+export const ApiMemberParam = () =>
+  ApiParam({
+    name: 'member',
+    description: 'The memberId the join answered with',
+    schema: { type: 'string', minLength: 1 },
+  });
+
 /** keyFormat and valueFormat, taken by every route that writes or reads records. */
 export const ApiFormatQueries = (): MethodDecorator =>
   applyDecorators(
-    ApiQuery({ name: 'keyFormat', required: false, enum: FORMATS }),
-    ApiQuery({ name: 'valueFormat', required: false, enum: FORMATS }),
+    ApiQuery({
+      name: 'keyFormat',
+      required: false,
+      description: 'How keys are written: json, string (UTF-8 text) or binary (base64)',
+      schema: { type: 'string', enum: [...FORMATS], default: 'string' },
+    }),
+    ApiQuery({
+      name: 'valueFormat',
+      required: false,
+      description: 'How values are written: json, string (UTF-8 text) or binary (base64)',
+      schema: { type: 'string', enum: [...FORMATS], default: 'json' },
+    }),
   );
 
 /** What parseReadQuery reads: maxWaitMs (described per route), maxRecords, maxBytes, formats. */
@@ -129,17 +208,31 @@ export const ApiReadQueries = (maxWait: string): MethodDecorator =>
     ApiQuery({
       name: 'maxRecords',
       required: false,
-      description: `1-${LIMITS.fetchRecordsMax}, default ${LIMITS.fetchRecordsDefault}`,
+      description: 'At most this many records',
+      schema: {
+        type: 'integer',
+        minimum: 1,
+        maximum: LIMITS.fetchRecordsMax,
+        default: LIMITS.fetchRecordsDefault,
+      },
     }),
     ApiQuery({
       name: 'maxBytes',
       required: false,
-      description: `1-${LIMITS.fetchBytesMax}, default ${LIMITS.fetchBytesDefault}; a first batch larger than it is still returned`,
+      description:
+        'About this many bytes of records; a first batch larger than it is still returned',
+      schema: {
+        type: 'integer',
+        minimum: 1,
+        maximum: LIMITS.fetchBytesMax,
+        default: LIMITS.fetchBytesDefault,
+      },
     }),
     ApiQuery({
       name: 'maxWaitMs',
       required: false,
-      description: `${maxWait}: 0-${LIMITS.fetchWaitMsMax}, default 0`,
+      description: maxWait,
+      schema: { type: 'integer', minimum: 0, maximum: LIMITS.fetchWaitMsMax, default: 0 },
     }),
     ApiFormatQueries(),
   );

@@ -15,7 +15,8 @@ import { BrokerError } from '@tributary/common';
 import { KEYED_PRODUCER_ID_MIN } from '@tributary/protocol';
 import { type ProduceInput } from './produce.service';
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
+/** 1-255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ID_BITS = 52;
 const EPOCH_BITS = 15;
 const SEQUENCE_BITS = 31;
@@ -33,7 +34,7 @@ export function keyedProducer(
   key: string,
   input: ProduceInput,
 ): KeyedProducer {
-  if (!KEY.test(key)) {
+  if (!IDEMPOTENCY_KEY.test(key)) {
     throw new BrokerError(
       'INVALID_REQUEST',
       'Idempotency-Key must be 1-255 visible ASCII characters',

@@ -4,6 +4,7 @@ import {
   ApiBody,
   ApiHeader,
   ApiOkResponse,
+  ApiOperation,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -11,10 +12,22 @@ import { LIMITS } from '@tributary/common';
 import { type Request, type Response } from 'express';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { pathPartition, queryString } from '../http/input';
-import { ApiFormatQueries, ApiReadQueries, ApiTenant } from '../ops/api-docs';
+import {
+  ApiFormatQueries,
+  ApiPartitionParam,
+  ApiReadQueries,
+  ApiTenant,
+  ApiTopicParam,
+} from '../ops/api-docs';
 import { type FetchAnswer, FetchService, parseFetchQuery } from './fetch.service';
+import { IDEMPOTENCY_KEY } from './idempotency';
 import { ProduceService } from './produce.service';
-import { FetchResponseDto, ProduceRequestDto, ProduceResponseDto } from './records.dto';
+import {
+  FetchResponseDto,
+  PRODUCE_EXAMPLES,
+  ProduceRequestDto,
+  ProduceResponseDto,
+} from './records.dto';
 import { clientGone } from '../http/client-gone';
 
 @ApiTags('records')
@@ -27,21 +40,38 @@ export class RecordsController {
   ) {}
 
   @Post('records')
+  @ApiOperation({
+    operationId: 'produceRecords',
+    summary: 'Produce records',
+    description:
+      'Appends records to the topic. Each goes to its `partition` if given, else to the ' +
+      "partition Kafka's default partitioner picks for its key, else to a sticky one. The " +
+      'answer gives each record its partition, offset and timestamp, in request order. ' +
+      'A request is all-or-nothing per partition: an invalid record rejects the whole request ' +
+      'before anything is written. With `acks=all` (the default) the answer comes once every ' +
+      'in-sync replica holds the records, with `acks=1` once the leader does, with `acks=0` ' +
+      'at once (202).',
+  })
+  @ApiTopicParam()
   @ApiQuery({
     name: 'acks',
     required: false,
-    enum: ['all', '-1', '1', '0'],
-    description: 'Default all',
+    description: 'all (or -1): every in-sync replica holds the records; 1: the leader; 0: none',
+    schema: { type: 'string', enum: ['all', '-1', '1', '0'], default: 'all' },
   })
   @ApiFormatQueries()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'A repeated request with the same key gets the first answer and writes nothing',
+    description:
+      `A retry with the same key (and the same body) within ${LIMITS.idempotencyWindowMs / 3_600_000} hours ` +
+      'gets the first answer and writes nothing again; 1-255 visible ASCII characters',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
   })
   @ApiBody({
     description: `JSON (below) or application/x-ndjson (one record object per line); at most ${LIMITS.produceRecordsMax} records`,
     type: ProduceRequestDto,
+    examples: PRODUCE_EXAMPLES,
   })
   @ApiOkResponse({ type: ProduceResponseDto })
   @ApiAcceptedResponse({
@@ -85,8 +115,28 @@ export class RecordsController {
   }
 
   @Get('partitions/:partition/records')
-  @ApiQuery({ name: 'offset', required: true, description: 'The first offset to return' })
-  @ApiReadQueries('Long-poll')
+  @ApiOperation({
+    operationId: 'fetchRecords',
+    summary: 'Fetch records',
+    description:
+      'Reads records of one partition from `offset`, up to the high watermark: at most ' +
+      '`maxRecords`, about `maxBytes`. `nextOffset` is the offset to fetch next. With ' +
+      '`maxWaitMs` the call long-polls: with nothing at `offset` it waits until a record ' +
+      'arrives or the time is up. An offset below the log start or above the high watermark ' +
+      'is 416 OFFSET_OUT_OF_RANGE.',
+  })
+  @ApiTopicParam()
+  @ApiPartitionParam()
+  @ApiQuery({
+    name: 'offset',
+    required: true,
+    description: 'The first offset to return (see getPartitionOffset for the earliest and latest)',
+    schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  })
+  @ApiReadQueries(
+    'Long-poll: with nothing at `offset`, wait up to this long for a record (then answer an ' +
+      'empty list)',
+  )
   @ApiOkResponse({ type: FetchResponseDto })
   @ApiTenant(
     'INVALID_REQUEST',

@@ -1,6 +1,6 @@
 // Where a Server-Sent Events stream starts and resumes.
 //
-// Every record event carries `id: partition:offset` (API.md), and a reconnecting client sends
+// Every record event carries `id: partition:offset` (docs/API.md), and a reconnecting client sends
 // the last id it saw as Last-Event-ID. With one partition that id is the whole position. With
 // several it is not: `2:17` says nothing about partitions 0 and 1, and resuming them from
 // `from` would re-send (earliest) or skip (latest) what arrived while the client was away.

@@ -7,7 +7,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { checkGroupId } from '@tributary/metadata';
+import { checkGroupId, METADATA_LIMITS } from '@tributary/metadata';
 import { type Request, type Response } from 'express';
 import {
   Auth,
@@ -16,7 +16,7 @@ import {
   type TenantPrincipal,
 } from '../auth/principal';
 import { invalid, oneOf, queryString } from '../http/input';
-import { ApiFormatQueries, ApiTenant } from '../ops/api-docs';
+import { ApiFormatQueries, ApiTenant, ApiTopicParam, POSITION_PATTERN } from '../ops/api-docs';
 import { FORMATS } from '../records/record-codec';
 import { CURSOR_PARTITIONS_MAX, parseFrom, parseLastEventId } from './event-cursor';
 import { EventStreamsService, type StreamParams } from './event-streams.service';
@@ -53,17 +53,24 @@ export class EventsController {
   constructor(private readonly streams: EventStreamsService) {}
 
   @Get('events')
-  @ApiOperation({ summary: 'Stream records as Server-Sent Events', description: DESCRIPTION })
+  @ApiOperation({
+    operationId: 'streamRecords',
+    summary: 'Stream records as Server-Sent Events',
+    description: DESCRIPTION,
+  })
+  @ApiTopicParam()
   @ApiQuery({
     name: 'group',
     required: false,
     description: 'Read as a member of this consumer group (shares the partitions)',
+    schema: { type: 'string', minLength: 1, maxLength: METADATA_LIMITS.groupIdLengthMax },
   })
   @ApiQuery({
     name: 'from',
     required: false,
     description:
-      'earliest, latest (default) or a timestamp in ms; with a group only earliest or latest (its autoOffsetReset)',
+      'earliest, latest or a timestamp in ms since the epoch; with a group only earliest or latest (its autoOffsetReset)',
+    schema: { type: 'string', pattern: POSITION_PATTERN, default: 'latest' },
   })
   @ApiFormatQueries()
   @ApiHeader({
@@ -71,18 +78,21 @@ export class EventsController {
     required: false,
     description:
       'Resume after it: `partition:offset` or a comma list of them (the cursor the stream sent); ignored with a group',
+    schema: { type: 'string', example: '0:41,1:-1' },
   })
   @ApiQuery({
     name: 'lastEventId',
     required: false,
     description:
       'The same as the Last-Event-ID header, for a browser that opens a new EventSource (with a fresh ticket) where the old one stopped; the header wins when both are sent',
+    schema: { type: 'string' },
   })
   @ApiQuery({
     name: 'ticket',
     required: false,
     description:
       'A single-use ticket from POST /v1/ws/tickets instead of the Authorization header, for EventSource (which cannot send headers)',
+    schema: { type: 'string' },
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({

@@ -4,12 +4,13 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { pathPartition, queryString } from '../http/input';
-import { ApiTenant } from '../ops/api-docs';
+import { ApiPartitionParam, ApiTenant, ApiTopicParam, POSITION_PATTERN } from '../ops/api-docs';
 import {
   CreateTopicDto,
   DeleteRecordsDto,
@@ -28,6 +29,14 @@ export class TopicsController {
   constructor(private readonly topics: TopicsService) {}
 
   @Post()
+  @ApiOperation({
+    operationId: 'createTopic',
+    summary: 'Create a topic',
+    description:
+      "Creates a topic with its partitions spread over the cluster's nodes, each replicated " +
+      'on `replicationFactor` nodes. Names follow Kafka: 1-249 characters of `[a-zA-Z0-9._-]`, ' +
+      'not `.` or `..`. Needs the admin permission on the topic.',
+  })
   @ApiBody({ type: CreateTopicDto })
   @ApiCreatedResponse({ type: TopicDto })
   @ApiTenant(
@@ -44,6 +53,13 @@ export class TopicsController {
   }
 
   @Get()
+  @ApiOperation({
+    operationId: 'listTopics',
+    summary: 'List topics',
+    description:
+      "The tenant's topics this key has any permission on, with their partition counts and " +
+      'replication factors.',
+  })
   @ApiOkResponse({ type: TopicListDto, description: 'The topics this key has any right on' })
   @ApiTenant()
   list(@Auth() auth: TenantPrincipal): TopicListDto {
@@ -51,6 +67,14 @@ export class TopicsController {
   }
 
   @Get(':topic')
+  @ApiOperation({
+    operationId: 'describeTopic',
+    summary: 'Describe a topic',
+    description:
+      'Every partition with its leader, leader epoch, replicas, in-sync replicas and offsets ' +
+      '(log start, high watermark, log end), and every setting in effect.',
+  })
+  @ApiTopicParam()
   @ApiOkResponse({ type: TopicDto })
   @ApiTenant('UNKNOWN_TOPIC_OR_PARTITION')
   describe(@Auth() auth: TenantPrincipal, @Param('topic') topic: string): Promise<TopicDto> {
@@ -58,6 +82,14 @@ export class TopicsController {
   }
 
   @Patch(':topic')
+  @ApiOperation({
+    operationId: 'updateTopic',
+    summary: 'Alter a topic',
+    description:
+      'Changes settings (null restores a default) and adds partitions (a count only grows). ' +
+      'Keyed records may map to other partitions afterwards, as in Kafka.',
+  })
+  @ApiTopicParam()
   @ApiBody({ type: UpdateTopicDto })
   @ApiOkResponse({ type: TopicDto })
   @ApiTenant(
@@ -76,6 +108,12 @@ export class TopicsController {
   }
 
   @Delete(':topic')
+  @ApiOperation({
+    operationId: 'deleteTopic',
+    summary: 'Delete a topic',
+    description: 'Deletes the topic on every node, its data removed from disk.',
+  })
+  @ApiTopicParam()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted; its data is removed from disk' })
   @ApiTenant('UNKNOWN_TOPIC_OR_PARTITION')
@@ -84,11 +122,22 @@ export class TopicsController {
   }
 
   @Get(':topic/partitions/:partition/offsets')
+  @ApiOperation({
+    operationId: 'getPartitionOffset',
+    summary: 'Look up an offset',
+    description:
+      "The partition's earliest offset (log start), latest (high watermark: the next offset " +
+      'to be written), or the first offset whose timestamp is at or after a time.',
+  })
+  @ApiTopicParam()
+  @ApiPartitionParam()
   @ApiQuery({
     name: 'at',
     required: false,
-    description: 'earliest, latest (default) or a timestamp in ms: the first offset at or after it',
-    example: 'earliest',
+    description:
+      'earliest, latest, or a timestamp in ms since the epoch: the first offset whose ' +
+      'timestamp is at or after it',
+    schema: { type: 'string', pattern: POSITION_PATTERN, default: 'latest' },
   })
   @ApiOkResponse({ type: OffsetDto })
   @ApiTenant('INVALID_REQUEST', 'UNKNOWN_TOPIC_OR_PARTITION')
@@ -102,6 +151,15 @@ export class TopicsController {
   }
 
   @Post(':topic/partitions/:partition/delete-records')
+  @ApiOperation({
+    operationId: 'deleteRecords',
+    summary: 'Delete records before an offset',
+    description:
+      "Moves the partition's log start to `beforeOffset`: records below it are no longer " +
+      'readable, and segments wholly below it are removed.',
+  })
+  @ApiTopicParam()
+  @ApiPartitionParam()
   @HttpCode(200)
   @ApiBody({ type: DeleteRecordsDto })
   @ApiOkResponse({ type: DeleteRecordsResultDto })

@@ -1,51 +1,117 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { METADATA_LIMITS } from '@tributary/metadata';
+import { PARTITION_MAX } from '../http/input';
+import { TOPIC_NAME_PATTERN } from '../ops/api-docs';
 
 const CONFIG_EXAMPLE = { 'retention.ms': '604800000', durability: 'fsync' };
+const CONFIG_NAMES =
+  'retention.ms, retention.bytes, segment.bytes, segment.ms, max.message.bytes, cleanup.policy ' +
+  '(delete), min.insync.replicas, durability (fsync | replicated), flush.ms';
 
 export class CreateTopicDto {
-  @ApiProperty({ example: 'orders', pattern: '^[a-zA-Z0-9._-]{1,249}$' })
+  @ApiProperty({
+    example: 'orders',
+    pattern: TOPIC_NAME_PATTERN,
+    description: "Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], not . or ..",
+  })
   name!: string;
-  @ApiPropertyOptional({ default: 1, minimum: 1, example: 6 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: METADATA_LIMITS.partitionsPerTopicMax,
+    description: 'Default: 1',
+    example: 6,
+  })
   partitions?: number;
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: METADATA_LIMITS.replicationFactorMax,
+    description: 'At most the number of alive nodes. Default: 1',
+    example: 3,
+  })
   replicationFactor?: number;
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { type: 'string' },
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
     example: CONFIG_EXAMPLE,
-    description:
-      'Kafka topic settings: retention.ms, retention.bytes, segment.bytes, segment.ms, ' +
-      'max.message.bytes, cleanup.policy (delete), min.insync.replicas, durability ' +
-      '(fsync | replicated), flush.ms. Values are strings or numbers.',
+    description: `Kafka topic settings: ${CONFIG_NAMES}. Values are strings or numbers.`,
   })
-  configs?: Record<string, string>;
+  configs?: Record<string, string | number>;
 }
 
 export class UpdateTopicDto {
-  @ApiPropertyOptional({ description: 'The new partition count; partitions only grow' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: METADATA_LIMITS.partitionsPerTopicMax,
+    description: 'The new partition count; partitions only grow',
+    example: 12,
+  })
   partitions?: number;
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { type: 'string', nullable: true },
-    description: 'Settings to change; null restores the default',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] },
+    description: `Settings to change (${CONFIG_NAMES}); null restores the default`,
+    example: { 'retention.ms': '86400000', 'segment.ms': null },
   })
-  configs?: Record<string, string | null>;
+  configs?: Record<string, string | number | null>;
 }
 
 export class PartitionInfoDto {
-  @ApiProperty() partition!: number;
-  @ApiProperty({ description: 'Node id of the leader' }) leader!: number;
-  @ApiProperty() leaderEpoch!: number;
-  @ApiProperty({ type: [Number] }) replicas!: number[];
-  @ApiProperty({ type: [Number] }) isr!: number[];
-  @ApiProperty() logStartOffset!: number;
-  @ApiProperty() highWatermark!: number;
-  @ApiProperty() logEndOffset!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: PARTITION_MAX, example: 0 })
+  partition!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: -1,
+    description: 'Node id of the leader; -1 while there is none',
+    example: 1,
+  })
+  leader!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 3 }) leaderEpoch!: number;
+  @ApiProperty({
+    type: 'integer',
+    isArray: true,
+    description: 'Node ids, the preferred leader first',
+    example: [1, 2, 3],
+  })
+  replicas!: number[];
+  @ApiProperty({
+    type: 'integer',
+    isArray: true,
+    description: 'The in-sync replicas',
+    example: [1, 2, 3],
+  })
+  isr!: number[];
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: -1,
+    description: 'The first offset still in the log; -1 while no leader answers',
+    example: 0,
+  })
+  logStartOffset!: number;
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: -1,
+    description: 'The offset after the last record every in-sync replica holds; -1 as above',
+    example: 1042,
+  })
+  highWatermark!: number;
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: -1,
+    description: "The offset after the leader's last record; -1 as above",
+    example: 1042,
+  })
+  logEndOffset!: number;
 }
 
 export class TopicDto {
   @ApiProperty({ example: 'orders' }) name!: string;
-  @ApiProperty() replicationFactor!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 3 }) replicationFactor!: number;
   @ApiProperty({ type: [PartitionInfoDto] }) partitions!: PartitionInfoDto[];
   @ApiProperty({
     type: 'object',
@@ -57,9 +123,9 @@ export class TopicDto {
 }
 
 export class TopicSummaryDto {
-  @ApiProperty() name!: string;
-  @ApiProperty() partitions!: number;
-  @ApiProperty() replicationFactor!: number;
+  @ApiProperty({ example: 'orders' }) name!: string;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 6 }) partitions!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 3 }) replicationFactor!: number;
 }
 
 export class TopicListDto {
@@ -67,14 +133,23 @@ export class TopicListDto {
 }
 
 export class OffsetDto {
-  @ApiProperty() partition!: number;
-  @ApiProperty() offset!: number;
-  @ApiPropertyOptional({ description: 'For a timestamp lookup: the record found' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: PARTITION_MAX, example: 0 })
+  partition!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, example: 1042 }) offset!: number;
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    description: "For a timestamp lookup that found a record: that record's timestamp",
+    example: 1763700000000,
+  })
   timestamp?: number;
 }
 
 export class DeleteRecordsDto {
   @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: -1,
     description: 'Records below this offset are deleted; -1 means the high watermark',
     example: 1000,
   })
@@ -82,6 +157,14 @@ export class DeleteRecordsDto {
 }
 
 export class DeleteRecordsResultDto {
-  @ApiProperty() partition!: number;
-  @ApiProperty({ description: 'The new log start offset' }) logStartOffset!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: PARTITION_MAX, example: 0 })
+  partition!: number;
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    description: 'The new log start offset',
+    example: 1000,
+  })
+  logStartOffset!: number;
 }

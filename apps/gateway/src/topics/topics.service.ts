@@ -5,6 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, TOPIC_CONFIG_NAMES, validateTopicConfigs } from '@tributary/common';
 import {
   type JsonValue,
+  METADATA_LIMITS,
   placeReplicas,
   type Topic,
   type TopicWithPartitions,
@@ -41,13 +42,16 @@ export class TopicsService {
         ? 1
         : parseSafeInteger(input.partitions, 'partitions', {
             min: 1,
-            max: 10_000,
+            max: METADATA_LIMITS.partitionsPerTopicMax,
             code: 'INVALID_PARTITIONS',
           });
     const replicationFactor =
       input.replicationFactor === undefined
         ? 1
-        : parseSafeInteger(input.replicationFactor, 'replicationFactor', { min: 1, max: 16 });
+        : parseSafeInteger(input.replicationFactor, 'replicationFactor', {
+            min: 1,
+            max: METADATA_LIMITS.replicationFactorMax,
+          });
     const configs = validateTopicConfigs(input.configs);
     this.checkCountQuotas(auth, 1, partitions);
     const replicas = placeReplicas({
@@ -109,7 +113,7 @@ export class TopicsService {
     if (input.partitions !== undefined) {
       const count = parseSafeInteger(input.partitions, 'partitions', {
         min: 1,
-        max: 10_000,
+        max: METADATA_LIMITS.partitionsPerTopicMax,
         code: 'INVALID_PARTITIONS',
       });
       if (count > topic.partitionCount)

@@ -1,5 +1,5 @@
 import { Controller, Inject, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { LIMITS } from '@tributary/common';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { issueTicket } from '../auth/tickets';
@@ -11,7 +11,7 @@ export class TicketDto {
     description: `Open GET /v1/ws?ticket=<this>, or an event stream (GET /v1/topics/{topic}/events?ticket=<this>), within ${LIMITS.wsTicketTtlMs / 1000} s; it works once`,
   })
   ticket!: string;
-  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2025-11-21T04:41:00.000Z' }) expiresAt!: string;
 }
 
 @ApiTags('websocket')
@@ -22,6 +22,11 @@ export class TicketsController {
 
   /** For browsers, which cannot send an Authorization header on a WebSocket or an EventSource. */
   @Post('tickets')
+  @ApiOperation({
+    operationId: 'createTicket',
+    summary: 'Create a single-use ticket',
+    description: `A ticket standing for this key, for browsers, which cannot send an Authorization header on a WebSocket or an EventSource: open GET /v1/ws?ticket=… or GET /v1/topics/{topic}/events?ticket=… with it within ${LIMITS.wsTicketTtlMs / 1000} s. It works once.`,
+  })
   @ApiCreatedResponse({ type: TicketDto })
   @ApiTenant('UNAVAILABLE')
   create(@Auth() auth: TenantPrincipal): Promise<TicketDto> {
