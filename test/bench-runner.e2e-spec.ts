@@ -106,6 +106,20 @@ describe('npm run bench (runner)', () => {
         scenario.rows.some((r: any) => r.system === 'tributary' || r.system === 'storage-engine'),
       ).toBe(true);
     }
+    // The footprint (i): starts on an empty and on a filled data dir, timed and weighed.
+    expect(json.footprint.starts.map((s: any) => s.partitions)).toEqual([0, 20]);
+    for (const start of json.footprint.starts) {
+      expect(start.runs).toHaveLength(3);
+      for (const s of [start.readyMs, start.idleRssMb]) {
+        expect(s).toEqual(spreadShape);
+        expect(s.min).toBeGreaterThan(0);
+        expect(s.min).toBeLessThanOrEqual(s.median);
+        expect(s.median).toBeLessThanOrEqual(s.max);
+      }
+    }
+    expect(json.footprint.peakRssUnderLoadMb).toBeGreaterThan(0);
+    expect(json.footprint.peers.map((p: any) => p.name)).toEqual(['nats-server', 'redis-server']);
+    expect(result.stdout).toContain('(i) Footprint');
     const latency = json.scenarios.find((s: any) => s.id === 'd');
     for (const row of latency.rows.filter((r: any) => r.status === 'ok'))
       expect(row.latencyMs).toEqual({ p50: spreadShape, p99: spreadShape, p999: spreadShape });

@@ -2,17 +2,17 @@
 // Anything else is refused with the usage, before anything is built or started.
 import { type Mode } from './plan';
 
-export const SCENARIO_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] as const;
+export const SCENARIO_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /**
  * What runs without --only. The full and quick runs have every scenario; --tiny (the runner's
- * own test) keeps to a–e, whose output the test pins; `--tiny --only f,g,h` runs the others.
+ * own test) keeps to a–e and i, whose output the test pins; `--tiny --only f,g,h` runs the others.
  */
 export const DEFAULT_SCENARIOS: Readonly<Record<Mode, readonly ScenarioId[]>> = {
   full: SCENARIO_IDS,
   quick: SCENARIO_IDS,
-  tiny: ['a', 'b', 'c', 'd', 'e'],
+  tiny: ['a', 'b', 'c', 'd', 'e', 'i'],
 };
 
 export interface CliOptions {
@@ -28,14 +28,15 @@ export const USAGE = `usage: npm run bench [-- [--quick | --tiny] [--out <dir>] 
   (no flag)     the full run: bench/results/<timestamp>.json and bench/report.html
   --quick       a short run (about 2 minutes on 2 cores), same scenarios, fewer seconds
   --tiny        a few seconds, for the runner's own test; figures are meaningless
-                (scenarios a-e unless --only says otherwise)
+                (scenarios a-e and i unless --only says otherwise)
   --out <dir>   write <timestamp>.json and report.html into <dir> instead
   --only <ids>  comma-separated scenarios among ${SCENARIO_IDS.join(',')} (default: all)
   --help        this text
 
 scenarios: a batched produce, b single-record produce, c catch-up (REST, WebSocket),
   d produce -> WebSocket latency at fixed rates, e storage engine vs raw disk,
-  f consumer group REST poll, g group rebalance time, h produce -> group subscription latency
+  f consumer group REST poll, g group rebalance time, h produce -> group subscription latency,
+  i footprint: start-up time (empty data dir, 1,000 partitions), idle and peak RSS
 
 environment: NATS_URL (default nats://127.0.0.1:4222), REDIS_URL (default redis://127.0.0.1:6379)`;
 

@@ -25,6 +25,9 @@ export interface Profile {
   groupPollRecords: number;
   /** How long the first members of the rebalance scenario (g) consume before one more joins. */
   rebalanceSettleMs: number;
+  /** Footprint (i): partitions in the data dir of the restart, and idleness before the RSS. */
+  footprintPartitions: number;
+  footprintIdleMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -44,6 +47,8 @@ export const PROFILES: Readonly<Record<Mode, Profile>> = {
     storageDurationMs: 1_500,
     groupPollRecords: 1_000_000,
     rebalanceSettleMs: 2_000,
+    footprintPartitions: 1_000,
+    footprintIdleMs: 5_000,
   },
   quick: {
     mode: 'quick',
@@ -58,6 +63,8 @@ export const PROFILES: Readonly<Record<Mode, Profile>> = {
     storageDurationMs: 200,
     groupPollRecords: 50_000,
     rebalanceSettleMs: 500,
+    footprintPartitions: 1_000,
+    footprintIdleMs: 2_000,
   },
   tiny: {
     mode: 'tiny',
@@ -72,6 +79,8 @@ export const PROFILES: Readonly<Record<Mode, Profile>> = {
     storageDurationMs: 60,
     groupPollRecords: 3_000,
     rebalanceSettleMs: 200,
+    footprintPartitions: 20,
+    footprintIdleMs: 200,
   },
 };
 

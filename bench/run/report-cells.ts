@@ -3,7 +3,7 @@
 // and a footnote number; the footnote carries the reason.
 import { num, sig, withSpread } from '../common/format';
 import { compare, ratioText } from './compare';
-import { type ScenarioResult, type SystemName } from './results';
+import { type FootprintResult, type ScenarioResult, type SystemName } from './results';
 
 export const SYSTEM_LABELS: Record<SystemName, string> = {
   tributary: 'Tributary',
@@ -94,4 +94,30 @@ export function usageNotes(scenario: ScenarioResult): string[] {
       notes.add(`${SYSTEM_LABELS[row.system]}: ${row.server.note}`);
   }
   return [...notes];
+}
+
+export const FOOTPRINT_TITLE = '(i) Footprint: start-up time to ready, idle and peak RSS';
+export const FOOTPRINT_HEADERS = [
+  'start',
+  'partitions',
+  'ready ms (min–max)',
+  'idle RSS MB (min–max)',
+] as const;
+
+/** The footprint's table lines and the notes under it. */
+export function footprintCells(footprint: FootprintResult): { rows: string[][]; notes: string[] } {
+  const rows = footprint.starts.map((s) => [
+    s.label,
+    num(s.partitions),
+    withSpread(s.readyMs, (v) => num(Math.round(v))),
+    withSpread(s.idleRssMb, (v) => num(Math.round(v))),
+  ]);
+  const notes = [
+    `Ready: from the spawn of the node (dist/apps/broker/src/main.js, nothing to build) to /readyz 200, polled every 20 ms; idle RSS: VmRSS after ${footprint.idleMs} ms of idleness once ready.`,
+    `Peak RSS of the Tributary node under the other scenarios' load: ${footprint.peakRssUnderLoadMb === null ? 'n/a (no Tributary row measured)' : `${num(footprint.peakRssUnderLoadMb)} MB`}.`,
+    ...footprint.peers.map(
+      (p) => `${p.name}: ${p.rssMb === null ? p.note : `${num(p.rssMb)} MB RSS (${p.note})`}`,
+    ),
+  ];
+  return { rows, notes };
 }

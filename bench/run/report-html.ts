@@ -3,8 +3,23 @@
 // them — a latency-percentile chart, Tributary beside each peer, then the same table as the
 // terminal. Opened from disk, offline.
 import { num, withSpread } from '../common/format';
-import { HEADERS, rowDetails, scenarioCells, SYSTEM_LABELS, usageNotes } from './report-cells';
-import { type BenchResult, type Row, type ScenarioResult, type SystemName } from './results';
+import {
+  FOOTPRINT_HEADERS,
+  FOOTPRINT_TITLE,
+  footprintCells,
+  HEADERS,
+  rowDetails,
+  scenarioCells,
+  SYSTEM_LABELS,
+  usageNotes,
+} from './report-cells';
+import {
+  type BenchResult,
+  type FootprintResult,
+  type Row,
+  type ScenarioResult,
+  type SystemName,
+} from './results';
 import { barChart, escapeHtml as esc, type LatencyItem, latencyChart } from './svg-charts';
 
 const COLORS: Record<SystemName, string> = {
@@ -110,6 +125,15 @@ function scenarioSection(scenario: ScenarioResult): string {
   ].join('\n');
 }
 
+function footprintSection(footprint: FootprintResult): string {
+  const { rows, notes } = footprintCells(footprint);
+  return [
+    `<h2>${esc(FOOTPRINT_TITLE)}</h2>`,
+    htmlTable(FOOTPRINT_HEADERS, rows),
+    list(notes, 'note'),
+  ].join('\n');
+}
+
 export function htmlReport(result: BenchResult): string {
   const m = result.machine;
   const peers = result.peers.map((p) =>
@@ -136,6 +160,7 @@ ${list(result.method)}
 <h3>Peers</h3>
 ${list(peers)}
 ${result.scenarios.map(scenarioSection).join('\n')}
+${result.footprint === undefined ? '' : footprintSection(result.footprint)}
 </body>
 </html>
 `;

@@ -2,7 +2,15 @@
 // workload in words, a table with the Tributary/peer ratios, and footnotes for rows that were
 // skipped or failed.
 import { table } from '../common/format';
-import { HEADERS, rowDetails, scenarioCells, usageNotes } from './report-cells';
+import {
+  FOOTPRINT_HEADERS,
+  FOOTPRINT_TITLE,
+  footprintCells,
+  HEADERS,
+  rowDetails,
+  scenarioCells,
+  usageNotes,
+} from './report-cells';
 import { type BenchResult } from './results';
 
 export function terminalReport(result: BenchResult): string {
@@ -32,6 +40,16 @@ export function terminalReport(result: BenchResult): string {
       ...footnotes.map((f) => `${f.mark} ${f.text}`),
       ...rowDetails(scenario).map((l) => `- ${l}`),
       ...usageNotes(scenario).map((l) => `- server CPU/RSS of ${l}`),
+    );
+  }
+  if (result.footprint !== undefined) {
+    const { rows, notes } = footprintCells(result.footprint);
+    out.push(
+      '',
+      FOOTPRINT_TITLE,
+      '',
+      table([...FOOTPRINT_HEADERS], rows),
+      ...notes.map((n) => `- ${n}`),
     );
   }
   return out.join('\n');

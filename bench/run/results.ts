@@ -105,6 +105,26 @@ export interface PeerSummary {
   serverWatch: string;
 }
 
+/** Start-up time to ready and the idle RSS after it, over the profile's runs. */
+export interface StartupFigures {
+  label: string;
+  /** Partitions in the data dir when the node starts. */
+  partitions: number;
+  readyMs: Spread;
+  idleRssMb: Spread;
+  runs: { readyMs: number; idleRssMb: number }[];
+}
+
+/** Scenario (i): how fast a node is ready and how much memory it holds, beside the peers'. */
+export interface FootprintResult {
+  /** How long each node stayed idle before its RSS was read. */
+  idleMs: number;
+  starts: StartupFigures[];
+  /** The highest peak RSS (VmHWM) of the Tributary node over the other scenarios' rows. */
+  peakRssUnderLoadMb: number | null;
+  peers: { name: string; rssMb: number | null; note: string }[];
+}
+
 export interface BenchResult {
   schema: typeof RESULT_SCHEMA;
   mode: 'full' | 'quick' | 'tiny';
@@ -116,4 +136,6 @@ export interface BenchResult {
   method: string[];
   peers: PeerSummary[];
   scenarios: ScenarioResult[];
+  /** Present when scenario (i) ran. */
+  footprint?: FootprintResult;
 }

@@ -35,9 +35,10 @@ import { rebalance } from './scenarios/rebalance';
 import { type BenchContext, type Scenario, SERVER_CORE, LOAD_CORE } from './scenarios/scenario';
 import { singleProduce } from './scenarios/single-produce';
 import { storageVsDisk } from './scenarios/storage-vs-disk';
+import { measureFootprint, peakUnderLoad } from './footprint';
 import { TributaryNode } from './tributary-node';
 
-const SCENARIOS: Record<ScenarioId, Scenario> = {
+const SCENARIOS: Record<Exclude<ScenarioId, 'i'>, Scenario> = {
   a: batchedProduce,
   b: singleProduce,
   c: catchUp,
@@ -174,8 +175,16 @@ async function run(options: CliOptions, cleanup: Cleanup): Promise<BenchResult> 
     cleanup,
     progress,
   };
+  // The footprint first, while nothing else has run: its nodes start on a quiet machine.
+  let footprint: BenchResult['footprint'];
+  if (options.scenarios.includes('i')) {
+    progress('(i) footprint: start-up time and memory');
+    footprint = await measureFootprint(ctx);
+  }
   const scenarios: ScenarioResult[] = [];
-  for (const id of options.scenarios) scenarios.push(await runScenario(ctx, SCENARIOS[id]));
+  for (const id of options.scenarios)
+    if (id !== 'i') scenarios.push(await runScenario(ctx, SCENARIOS[id]));
+  if (footprint !== undefined) footprint.peakRssUnderLoadMb = peakUnderLoad(scenarios);
   const finishedAt = new Date();
   return {
     schema: RESULT_SCHEMA,
@@ -188,6 +197,7 @@ async function run(options: CliOptions, cleanup: Cleanup): Promise<BenchResult> 
     method: method(profile),
     peers: [peerSummary(nats), peerSummary(redis), rawHttpSummary(rawHttp)],
     scenarios,
+    ...(footprint === undefined ? {} : { footprint }),
   };
 }
 

@@ -79,17 +79,38 @@ export class TributaryNode {
     readonly origin: string,
     private readonly proc: ChildProcess,
     private readonly output: OutputTail,
+    /** Stops the node now (SIGTERM, then SIGKILL after the grace) and forgets its cleanup. */
+    readonly stop: () => Promise<void>,
   ) {}
 
   get pid(): number {
     return this.proc.pid!;
   }
 
+  /** A ready node with the bench tenant and its key. */
   static async start(
     dataDir: string,
     core: number,
     adminToken: string,
     cleanup: Cleanup,
+  ): Promise<TributaryNode> {
+    const node = await TributaryNode.launch(dataDir, core, adminToken, cleanup);
+    await api(node.origin, 'POST', '/v1/admin/tenants', adminToken, { name: TENANT });
+    const created = await api(node.origin, 'POST', `/v1/admin/tenants/${TENANT}/keys`, adminToken, {
+      name: 'bench',
+    });
+    node.key = created.key as string;
+    assert(node.key.length > 0, 'no API key in the answer');
+    return node;
+  }
+
+  /** Starts the node and returns once /readyz answers 200 (polled every `pollMs`). */
+  static async launch(
+    dataDir: string,
+    core: number,
+    adminToken: string,
+    cleanup: Cleanup,
+    pollMs = 100,
   ): Promise<TributaryNode> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -104,20 +125,14 @@ export class TributaryNode {
     const main = path.join(__dirname, '..', '..', 'apps', 'broker', 'src', 'main.js');
     const proc = spawnPinned(core, [main], env, ['ignore', 'pipe', 'pipe']);
     const output = new OutputTail(proc);
-    cleanup.add(`tributary node ${proc.pid}`, () => stopChild(proc, STOP_GRACE_MS));
-    const node = new TributaryNode(await listeningUrl(proc, output), proc, output);
-    await node.waitReady();
-    await api(node.origin, 'POST', '/v1/admin/tenants', adminToken, { name: TENANT });
-    const created = await api(node.origin, 'POST', `/v1/admin/tenants/${TENANT}/keys`, adminToken, {
-      name: 'bench',
-    });
-    node.key = created.key as string;
-    assert(node.key.length > 0, 'no API key in the answer');
+    const stop = cleanup.add(`tributary node ${proc.pid}`, () => stopChild(proc, STOP_GRACE_MS));
+    const node = new TributaryNode(await listeningUrl(proc, output), proc, output, stop);
+    await node.waitReady(pollMs);
     return node;
   }
 
   /** /readyz: storage, metadata and coordination ready (the URL is logged a moment before). */
-  private async waitReady(): Promise<void> {
+  private async waitReady(pollMs: number): Promise<void> {
     const deadline = performance.now() + READY_TIMEOUT_MS;
     const gone = exited(this.proc).then(() => 'exited' as const);
     while (performance.now() < deadline) {
@@ -129,7 +144,7 @@ export class TributaryNode {
       if (status === 200) return;
       if (status === 'exited')
         throw new Error(`the node exited before it was ready: ${this.output.lastLines()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     throw new Error(
       `the node was not ready within ${READY_TIMEOUT_MS / 1000} s: ${this.output.lastLines()}`,
