@@ -20,3 +20,4 @@ export {
 } from './topic-config';
 export { ConfigError, loadNodeConfig, type NodeConfig } from './config';
 export { waitUntil } from './wait-until';
+export { eachLimited } from './each-limited';

@@ -3,7 +3,7 @@
 // other log on disk is removed (a deleted topic, a partition moved away, or the orphan a crash
 // between the metadata delete and the data delete left). `sync` runs after every metadata
 // reload; `topicChanged` after this node's own changes to a topic.
-import { resolveTopicConfig } from '@tributary/common';
+import { eachLimited, resolveTopicConfig } from '@tributary/common';
 import {
   type MetadataStore,
   type PartitionState,
@@ -22,6 +22,8 @@ import { type TopicHosting } from '../../../gateway/src/index';
 import { Coalesced } from './coalesced';
 
 const LOG_NAME = /^([0-9a-f-]{36})\/([0-9a-f-]{36})-(\d+)$/;
+/** Partitions whose logs a sync opens (recovers) at the same time. */
+const PARTITIONS_OPENED_AT_ONCE = 16;
 
 export class PartitionHosting implements TopicHosting {
   /** Syncs run one at a time; a request during one runs once more after it. */
@@ -93,10 +95,11 @@ export class PartitionHosting implements TopicHosting {
   private async syncNow(): Promise<number> {
     const { cache } = this.metadata;
     const wanted = new Set<string>();
+    const all: { topic: Topic; state: PartitionState }[] = [];
     for (const tenant of cache.tenants()) {
       for (const topic of cache.topics(tenant.id)) {
         for (const state of cache.partitions(topic.id)) {
-          await this.apply(topic, state);
+          all.push({ topic, state });
           if (state.replicas.includes(this.partitions.nodeId)) {
             wanted.add(
               partitionKey({
@@ -109,6 +112,11 @@ export class PartitionHosting implements TopicHosting {
         }
       }
     }
+    // Partitions are independent: several open at once, so a start with many of them waits on
+    // the disk in parallel rather than on each file operation in turn.
+    await eachLimited(all, PARTITIONS_OPENED_AT_ONCE, ({ topic, state }) =>
+      this.apply(topic, state),
+    );
     for (const partition of this.partitions.partitions()) {
       if (!wanted.has(partitionKey(partition.tp))) {
         this.logger.info({ log: logName(partition.tp) }, 'no longer a replica here; removing');
