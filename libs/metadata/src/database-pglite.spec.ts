@@ -1,19 +1,22 @@
-// The embedded database as a standalone node opens it: an empty data dir is initialised (in a
-// worker, whose memory goes back when it exits), migrated, and opened with the small buffer
-// pool; a second open finds everything where the first left it and migrates nothing.
+// The embedded database as a standalone node opens it: an empty data dir gets a cluster (from
+// the build's template, or by initdb in a worker), migrated, opened with the small buffer pool;
+// a second open finds everything where the first left it and migrates nothing.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from './database';
+import { ensurePgliteCluster, PGLITE_START_PARAMS, writePgliteTemplate } from './pglite-cluster';
 
 describe('the embedded metadata database', () => {
-  let dataDir: string;
+  let scratch: string;
   beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-pglite-'));
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-pglite-'));
   });
-  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   it('initialises an empty data dir, then reopens it as it was', async () => {
+    const dataDir = path.join(scratch, 'node');
     const first = await openDatabase({ dataDir });
     try {
       expect(first.kind).toBe('pglite');
@@ -35,5 +38,38 @@ describe('the embedded metadata database', () => {
     } finally {
       await second.close();
     }
+    expect(fs.readdirSync(path.join(scratch, 'node')).sort()).toEqual(['metadata']);
+  }, 60_000);
+
+  it('copies a template of its own PGlite version, and runs initdb past one of another', async () => {
+    const template = path.join(scratch, 'template');
+    expect(await writePgliteTemplate(template)).toBe(true);
+    expect(await writePgliteTemplate(template)).toBe(false); // once per version
+
+    const copied = path.join(scratch, 'a', 'metadata');
+    expect(await ensurePgliteCluster(copied, template)).toBe('template');
+    expect(await ensurePgliteCluster(copied, template)).toBe('existing');
+    const pglite = new PGlite(copied, { startParams: PGLITE_START_PARAMS });
+    try {
+      expect((await pglite.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await pglite.close();
+    }
+    expect(fs.existsSync(path.join(copied, 'PGLITE_TEMPLATE_VERSION'))).toBe(false);
+
+    fs.writeFileSync(path.join(template, 'PGLITE_TEMPLATE_VERSION'), '0.0.1');
+    const made = path.join(scratch, 'b', 'metadata');
+    expect(await ensurePgliteCluster(made, template)).toBe('initdb');
+    expect(fs.existsSync(path.join(made, 'PG_VERSION'))).toBe(true);
+  }, 120_000);
+
+  it('replaces what a crash left half-made (no PG_VERSION) with a whole cluster', async () => {
+    const dir = path.join(scratch, 'c', 'metadata');
+    fs.mkdirSync(path.join(dir, 'base'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'base', 'partial'), 'x');
+    expect(await ensurePgliteCluster(dir, path.join(scratch, 'no-template'))).toBe('initdb');
+    expect(fs.existsSync(path.join(dir, 'PG_VERSION'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'base', 'partial'))).toBe(false);
+    expect(fs.readdirSync(path.dirname(dir))).toEqual(['metadata']);
   }, 60_000);
 });

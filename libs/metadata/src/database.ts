@@ -6,10 +6,7 @@
 // pool and statement timeouts, TCP keepalive) and its outages surface as UNAVAILABLE
 // (outage-guard.ts). The migrations run on a client of their own whose statements may take as
 // long as a migration may, since one node can wait there for another's migration.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { type BrokerError } from '@tributary/common';
 import { Client, type PoolConfig } from 'pg';
@@ -18,6 +15,7 @@ import { PrismaClient } from './generated/prisma/client';
 import { METADATA_LIMITS } from './metadata-limits';
 import { migrate, type MigrateOptions, type MigrationResult } from './migrator';
 import { guardClient, type OutageListener } from './outage-guard';
+import { openPgliteCluster } from './pglite-cluster';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -74,19 +72,8 @@ interface Opened {
   release: () => Promise<void>;
 }
 
-/**
- * PGlite's Postgres keeps its buffer pool inside its WebAssembly memory, which never shrinks.
- * The metadata is small (topics, partitions, tenants, committed offsets), so 16 MB of shared
- * buffers instead of Postgres's 128 MB holds all of it and keeps ~110 MB off the node's RSS.
- */
-export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
-
 async function openPglite(dataDir: string): Promise<Opened> {
-  const dir = path.join(path.resolve(dataDir), 'metadata');
-  fs.mkdirSync(dir, { recursive: true });
-  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await initPglite(dir);
-  const pglite = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
-  await pglite.waitReady;
+  const pglite = await openPgliteCluster(path.join(path.resolve(dataDir), 'metadata'));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
@@ -94,37 +81,6 @@ async function openPglite(dataDir: string): Promise<Opened> {
     migrate: (options) => migrate(prisma, options),
     release: () => pglite.close(),
   };
-}
-
-/**
- * Creates an empty data dir's cluster (initdb) in a worker thread. initdb runs in a WebAssembly
- * instance of its own, several hundred MB that PGlite keeps for as long as it is open; a worker
- * gives all of it back when it exits, so a first start weighs what later ones do.
- */
-async function initPglite(dir: string): Promise<void> {
-  const worker = new Worker(
-    `const { workerData } = require('node:worker_threads');
-     const { PGlite } = require(workerData.module);
-     (async () => {
-       const pglite = new PGlite(workerData.dir, { startParams: workerData.startParams });
-       await pglite.waitReady;
-       await pglite.close();
-     })().catch((error) => { throw error; });`,
-    {
-      eval: true,
-      workerData: {
-        module: require.resolve('@electric-sql/pglite'),
-        dir,
-        startParams: PGLITE_START_PARAMS,
-      },
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`PGlite's initdb worker exited with ${code}`)),
-    );
-  });
 }
 
 async function openPostgres(

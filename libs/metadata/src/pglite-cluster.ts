@@ -1,0 +1,126 @@
+// The embedded database's files (<dataDir>/metadata): created on a node's first start, opened
+// with a small buffer pool on every start.
+//
+// Creating them (Postgres's initdb) takes seconds and several hundred MB of WebAssembly memory
+// that PGlite would keep for as long as it runs. So `npm run build` runs initdb once into
+// dist/pglite-template (see `main` below), and a first start copies that template; without a
+// template (or from another PGlite version) initdb runs in a worker thread, which gives its
+// memory back when it exits. Either way the files are made beside the target and renamed into
+// place, so a crash meanwhile leaves no half-made cluster behind.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+/**
+ * PGlite's Postgres keeps its buffer pool inside its WebAssembly memory, which never shrinks.
+ * The metadata is small (topics, partitions, tenants, committed offsets), so 16 MB of shared
+ * buffers instead of Postgres's 128 MB holds all of it and keeps ~110 MB off the node's RSS.
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/** dist/pglite-template, from dist/libs/metadata/src (absent when running from source). */
+export const PGLITE_TEMPLATE_DIR = path.resolve(__dirname, '..', '..', '..', 'pglite-template');
+/** Names the PGlite version that made a template: another version's is not used. */
+const TEMPLATE_STAMP = 'PGLITE_TEMPLATE_VERSION';
+
+function pgliteVersion(): string {
+  const entry = require.resolve('@electric-sql/pglite');
+  const manifest = path.join(path.dirname(entry), '..', 'package.json');
+  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+function templateUsable(template: string): boolean {
+  try {
+    return fs.readFileSync(path.join(template, TEMPLATE_STAMP), 'utf8') === pgliteVersion();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs initdb into `dir` in a worker thread. */
+async function initdb(dir: string): Promise<void> {
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const { PGlite } = require(workerData.module);
+     (async () => {
+       const pglite = new PGlite(workerData.dir, { startParams: workerData.startParams });
+       await pglite.waitReady;
+       await pglite.close();
+     })().catch((error) => { throw error; });`,
+    {
+      eval: true,
+      workerData: {
+        module: require.resolve('@electric-sql/pglite'),
+        dir,
+        startParams: PGLITE_START_PARAMS,
+      },
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`PGlite's initdb worker exited with ${code}`)),
+    );
+  });
+}
+
+/** Makes `target` with `make(scratch)` in a sibling dir, then renames it into place. */
+async function createBeside(target: string, make: (scratch: string) => Promise<void>) {
+  const scratch = `${target}.creating-${process.pid}`;
+  fs.rmSync(scratch, { recursive: true, force: true });
+  try {
+    await make(scratch);
+    // No PG_VERSION: not a cluster, at most what a crash during an earlier creation left.
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(scratch, target);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Creates the cluster in `dir` unless it holds one; `template` defaults to the build's. */
+export async function ensurePgliteCluster(
+  dir: string,
+  template = PGLITE_TEMPLATE_DIR,
+): Promise<'existing' | 'template' | 'initdb'> {
+  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return 'existing';
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  if (templateUsable(template)) {
+    await createBeside(dir, async (scratch) => {
+      fs.cpSync(template, scratch, { recursive: true });
+      fs.rmSync(path.join(scratch, TEMPLATE_STAMP));
+    });
+    return 'template';
+  }
+  await createBeside(dir, (scratch) => initdb(scratch));
+  return 'initdb';
+}
+
+/** Opens the cluster in `dir`, creating it first when there is none. */
+export async function openPgliteCluster(dir: string): Promise<PGlite> {
+  await ensurePgliteCluster(dir);
+  const pglite = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
+  await pglite.waitReady;
+  return pglite;
+}
+
+/** Writes the template (once per PGlite version): `npm run build` runs this file. */
+export async function writePgliteTemplate(template = PGLITE_TEMPLATE_DIR): Promise<boolean> {
+  if (templateUsable(template)) return false;
+  await createBeside(template, async (scratch) => {
+    await initdb(scratch);
+    fs.writeFileSync(path.join(scratch, TEMPLATE_STAMP), pgliteVersion());
+  });
+  return true;
+}
+
+if (require.main === module) {
+  writePgliteTemplate().then(
+    () => undefined,
+    (error: unknown) => {
+      process.stderr.write(`could not write the PGlite template: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
