@@ -8,7 +8,7 @@
 // committed again.
 import { BrokerError, type Clock } from '@tributary/common';
 import { type AssignorName } from './assignors';
-import { type Coordinator } from './coordinator';
+import { type Coordinator, type Unsubscribe } from './coordinator';
 import { liveMember, type NewMember, transition } from './group-machine';
 import {
   checkOwnership,
@@ -68,6 +68,23 @@ export class GroupCoordinator {
 
   read(tenantId: string, groupId: string): Promise<GroupView> {
     return this.store.read(tenantId, groupId);
+  }
+
+  /** Ids of the tenant's groups that have members, sorted. */
+  list(tenantId: string): Promise<string[]> {
+    return this.coordinator.listGroups(tenantId);
+  }
+
+  /**
+   * Calls `listener` whenever the group changes, from any process; the watch is in effect once
+   * `whenWatching` resolves (a caller that watches, waits for that, then reads, misses nothing).
+   */
+  watch(tenantId: string, groupId: string, listener: () => void): Unsubscribe {
+    return this.coordinator.watchGroup(tenantId, groupId, listener);
+  }
+
+  whenWatching(tenantId: string, groupId: string): Promise<void> {
+    return this.coordinator.whenWatching(tenantId, groupId);
   }
 
   /** The group with expired members removed (written back, so every process sees it). */

@@ -23,11 +23,8 @@ import { Gauge } from 'prom-client';
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { deadlineOrAbort } from '../groups/group-calls';
-import {
-  type GroupRecordJson,
-  GroupMembersService,
-  type MemberAnswer,
-} from '../groups/group-members.service';
+import { GroupMembersService, type MemberAnswer } from '../groups/group-members.service';
+import { type GroupRecordJson } from '../groups/member-fetcher';
 import { isAssertion, problemOf, toBrokerError } from '../http/problem';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { QuotaService } from '../records/quotas';
