@@ -34,5 +34,3 @@ export interface GatewayContext {
   /** Load-shedding bounds (tests shorten them). */
   loadShedding?: Partial<LoadShedderLimits>;
 }
-
-export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

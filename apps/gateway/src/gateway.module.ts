@@ -19,7 +19,7 @@ import { GroupMembersService } from './groups/group-members.service';
 import { GroupsController } from './groups/groups.controller';
 import { MemberFetcher } from './groups/member-fetcher';
 import { MemberPositions } from './groups/member-positions';
-import { GATEWAY_CONTEXT, type GatewayContext } from './gateway-context';
+import { type GatewayContext } from './gateway-context';
 import {
   BROKER_CLIENT,
   CLOCK,
@@ -30,6 +30,7 @@ import {
   READINESS,
   type Readiness,
   TOPIC_HOSTING,
+  type TopicHosting,
   WS_LIMITS,
 } from './node-services';
 import { GatewayMetrics } from './ops/gateway-metrics';
@@ -64,11 +65,12 @@ export class GatewayModule {
         ClusterOperationsController,
       ],
       providers: [
-        { provide: GATEWAY_CONTEXT, useValue: ctx },
         ...nodeProviders(ctx),
         {
           provide: GatewayMetrics,
-          useFactory: () => new GatewayMetrics(ctx.metadata.cache, ctx.hosting),
+          inject: [MetadataCache, TOPIC_HOSTING],
+          useFactory: (cache: MetadataCache, hosting: TopicHosting) =>
+            new GatewayMetrics(cache, hosting),
         },
         { provide: APP_GUARD, useClass: AuthGuard },
         TenantsService,
@@ -105,7 +107,7 @@ function nodeProviders(ctx: GatewayContext): Provider[] {
     { provide: CLUSTER_VIEW, useValue: ctx.cluster },
     { provide: CLUSTER_OPERATIONS, useValue: ctx.operations },
     { provide: READINESS, useValue: readiness },
-    { provide: WS_LIMITS, useValue: { ...DEFAULT_WS_LIMITS, ...ctx.wsLimits } },
+    { provide: WS_LIMITS, useValue: Object.freeze({ ...DEFAULT_WS_LIMITS, ...ctx.wsLimits }) },
     { provide: MetadataCache, useValue: metadata.cache },
     { provide: TenantRepository, useValue: metadata.tenants },
     { provide: ApiKeyRepository, useValue: metadata.apiKeys },
