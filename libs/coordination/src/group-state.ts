@@ -7,7 +7,8 @@
 // no other member owns it. Every change of a member's owned partitions raises its epoch;
 // commits are fenced on ownership and epoch.
 import { assert, BrokerError } from '@tributary/common';
-import { assign, type AssignorName, type AssignorTopic } from './assignors';
+import { type AssignorTopic } from './assignor-group';
+import { assign, type AssignorName } from './assignors';
 import { isExpired } from './member-session';
 
 export type Subscription = { topics: string[] } | { pattern: string };

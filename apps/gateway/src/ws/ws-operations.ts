@@ -14,11 +14,11 @@ import { BROKER_CLIENT } from '../node-services';
 import { ProduceService, type RecordOffset } from '../records/produce.service';
 import { FORMATS, type Format } from '../records/record-codec';
 import { findTopic, topicPartition } from '../topics/topic-access';
-import { type WsSession } from './ws-session';
 import {
   type Formats,
   GroupSubscription,
   PartitionSubscription,
+  type SubscriptionSession,
   type WsSubscription,
 } from './ws-subscriptions';
 
@@ -139,7 +139,7 @@ export class WsOperations {
     private readonly producer: ProduceService,
   ) {}
 
-  async subscribe(session: WsSession, params: WsSubscribe): Promise<WsSubscription> {
+  async subscribe(session: SubscriptionSession, params: WsSubscribe): Promise<WsSubscription> {
     const auth = session.auth;
     const topic = findTopic(this.cache, auth, params.topic, 'read');
     const id = session.nextSubscriptionId();
