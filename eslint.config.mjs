@@ -1,4 +1,5 @@
 // Type-checked linting, plus the dependency direction of DESIGN.md enforced as import rules.
+// Import cycles (none, not even through types) are checked by test/import-cycles.spec.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

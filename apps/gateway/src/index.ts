@@ -1,11 +1,11 @@
 export { newKeySecret } from './auth/credentials';
 export { createGateway, type Gateway, type GatewayOptions } from './create-gateway';
+export { type GatewayContext } from './gateway-context';
 export {
   type ClusterNode,
   type ClusterOperations,
   type ClusterView,
   type ElectionResult,
-  type GatewayContext,
   type TopicHosting,
-} from './gateway-context';
+} from './node-services';
 export { type WsLimits } from './ws/ws-session';

@@ -4,25 +4,13 @@
 // yields one assignment whatever order its parts arrive in. Inside, partition g of the group is
 // partition g - base[t] of topic t.
 import { assert, BrokerError } from '@tributary/common';
+import { type AssignorMember, type AssignorTopic, type Group } from './assignor-group';
 import { stickyOwners } from './sticky-assignor';
+
+export { type AssignorMember, type AssignorTopic } from './assignor-group';
 
 export type AssignorName = 'range' | 'roundrobin' | 'sticky';
 export const ASSIGNORS: readonly AssignorName[] = ['range', 'roundrobin', 'sticky'];
-
-export interface AssignorMember {
-  memberId: string;
-  /** Static members sort by instanceId so that a member coming back gets the same place. */
-  instanceId?: string;
-  /** topicIds this member subscribes to */
-  topics: readonly string[];
-  /** The member's current target assignment, topicId -> partitions (sticky keeps it where it can). */
-  current: ReadonlyMap<string, readonly number[]>;
-}
-
-export interface AssignorTopic {
-  topicId: string;
-  partitions: number;
-}
 
 /** memberId -> topicId -> sorted partitions; every member appears (maybe with an empty map). */
 export type GroupAssignment = Map<string, Map<string, number[]>>;
@@ -60,20 +48,6 @@ export function assign(
     );
   }
   return toAssignment(group, owner);
-}
-
-/** A group indexed for the assignors: members, topics and partitions numbered in one order. */
-export interface Group {
-  members: readonly AssignorMember[];
-  topics: readonly AssignorTopic[];
-  topicIndex: ReadonlyMap<string, number>;
-  /** base[t] is topic t's first partition in group numbering; base[topics.length] is the total. */
-  base: readonly number[];
-  topicOf: Int32Array;
-  /** topic -> subscribed members, ascending */
-  subscribers: readonly number[][];
-  /** member -> topics it subscribes to that exist and have partitions */
-  subscriptions: readonly Set<number>[];
 }
 
 function refuseUnless(condition: boolean, detail: string): asserts condition {

@@ -7,7 +7,9 @@
 // no other member owns it. Every change of a member's owned partitions raises its epoch;
 // commits are fenced on ownership and epoch.
 import { assert, BrokerError } from '@tributary/common';
-import { assign, type AssignorName, type AssignorTopic } from './assignors';
+import { type AssignorTopic } from './assignor-group';
+import { assign, type AssignorName } from './assignors';
+import { isExpired } from './member-session';
 
 export type Subscription = { topics: string[] } | { pattern: string };
 export type OffsetReset = 'earliest' | 'latest';
@@ -70,13 +72,15 @@ export function findMember(state: GroupState, memberId: string): MemberState | u
 
 export function requireMember(state: GroupState | null, memberId: string): MemberState {
   const member = state === null ? undefined : findMember(state, memberId);
-  if (member === undefined) {
-    throw new BrokerError(
-      'UNKNOWN_MEMBER',
-      `member ${memberId} is not in the group (it left or its session expired); join again`,
-    );
-  }
+  if (member === undefined) throw unknownMember(memberId);
   return member;
+}
+
+export function unknownMember(memberId: string): BrokerError {
+  return new BrokerError(
+    'UNKNOWN_MEMBER',
+    `member ${memberId} is not in the group (it left or its session expired); join again`,
+  );
 }
 
 export function groupStatus(state: GroupState | null): GroupStatus {
@@ -94,9 +98,7 @@ export function expireMembers(
   liveness: ReadonlyMap<string, number>,
   nowMs: number,
 ): MemberState[] {
-  const expired = state.members.filter(
-    (m) => (liveness.get(m.memberId) ?? m.joinedAtMs + m.sessionTimeoutMs) < nowMs,
-  );
+  const expired = state.members.filter((m) => isExpired(m, liveness, nowMs));
   if (expired.length > 0) {
     state.members = state.members.filter((m) => !expired.includes(m));
     state.groupEpoch += 1;
@@ -233,8 +235,29 @@ export function checkOwnership(
   }
 }
 
+/** The key of a partition in a group's positions (and in sets of partitions). */
 export function tpKey(tp: TopicPartitionRef): string {
   return `${tp.topicId}:${tp.partition}`;
+}
+
+/** The partition a `tpKey` names. */
+export function parseTpKey(key: string): TopicPartitionRef {
+  const colon = key.lastIndexOf(':');
+  assert(colon > 0, () => `a partition key is "topicId:partition" (got "${key}")`);
+  return { topicId: key.slice(0, colon), partition: Number(key.slice(colon + 1)) };
+}
+
+/**
+ * The key of a partition's autoCommit mark in a group's positions: the position last committed
+ * on its owner's behalf, kept beside the position so that a poll commits only what moved.
+ */
+export function commitMarkKey(tp: TopicPartitionRef): string {
+  return `c:${tpKey(tp)}`;
+}
+
+/** The keys of the partitions' positions and autoCommit marks. */
+export function positionKeys(partitions: readonly TopicPartitionRef[]): string[] {
+  return partitions.flatMap((tp) => [tpKey(tp), commitMarkKey(tp)]);
 }
 
 export function flatten(byTopic: PartitionsByTopic): TopicPartitionRef[] {

@@ -23,6 +23,7 @@ export {
 export {
   addMember,
   checkOwnership,
+  commitMarkKey,
   emptyGroup,
   expireMembers,
   findMember,
@@ -33,7 +34,9 @@ export {
   type MemberState,
   type OffsetReset,
   parseGroup,
+  parseTpKey,
   type PartitionsByTopic,
+  positionKeys,
   reconcile,
   type Reconciliation,
   removeMember,
@@ -45,5 +48,30 @@ export {
   type TopicResolver,
   topicsFingerprint,
   tpKey,
+  unknownMember,
 } from './group-state';
+export {
+  type GroupEvent,
+  liveMember,
+  type NewMember,
+  transition,
+  type Transition,
+  type TransitionContext,
+} from './group-machine';
+export {
+  busyGroup,
+  GroupCoordinator,
+  type GroupCoordinatorOptions,
+  type MemberView,
+  type PositionCommit,
+} from './group-coordinator';
+export {
+  heartbeatIntervalMs,
+  isExpired,
+  lastHeartbeatMs,
+  nextExpiryMs,
+  renewedDeadlineMs,
+  sessionDeadlineMs,
+  type SessionMember,
+} from './member-session';
 export { GroupChange, GroupStore, type GroupUpdate, type GroupView } from './group-store';

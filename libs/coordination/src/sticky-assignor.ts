@@ -2,7 +2,7 @@
 // members' valid claims, deals out the rest, then moves partitions along chains of subscribers
 // (a 0-1 breadth-first search) until the loads are as even as the subscriptions allow.
 import { assert } from '@tributary/common';
-import { type Group } from './assignors';
+import { type Group } from './assignor-group';
 
 /**
  * Kafka's uniform sticky assignor. Keep the valid claims, deal the rest to the least-loaded

@@ -3,12 +3,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError } from '@tributary/common';
 import {
   type ApiKeyPermission,
+  ApiKeyRepository,
+  AuditRepository,
   hashSecret,
   type JsonValue,
+  MetadataCache,
   type Tenant,
+  TenantRepository,
 } from '@tributary/metadata';
 import { newKeySecret } from '../auth/credentials';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { TOPIC_HOSTING, type TopicHosting } from '../node-services';
 import { invalid, objectBody, onlyFields } from '../http/input';
 import {
   type CreatedKeyDto,
@@ -22,13 +26,19 @@ const OPERATOR = 'operator';
 
 @Injectable()
 export class TenantsService {
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+  constructor(
+    private readonly tenants: TenantRepository,
+    private readonly apiKeys: ApiKeyRepository,
+    private readonly auditLog: AuditRepository,
+    private readonly cache: MetadataCache,
+    @Inject(TOPIC_HOSTING) private readonly hosting: TopicHosting,
+  ) {}
 
   async create(body: unknown): Promise<TenantDto> {
     const input = objectBody(body);
     onlyFields(input, ['name', 'quotas']);
     if (typeof input.name !== 'string') throw invalid('name', 'must be a string');
-    const tenant = await this.ctx.metadata.tenants.create({
+    const tenant = await this.tenants.create({
       name: input.name,
       ...(input.quotas === undefined ? {} : { quotas: input.quotas as Tenant['quotas'] }),
     });
@@ -37,7 +47,7 @@ export class TenantsService {
   }
 
   list(): TenantDto[] {
-    return this.ctx.metadata.cache.tenants().map(tenantView);
+    return this.cache.tenants().map(tenantView);
   }
 
   get(name: string): TenantDto {
@@ -49,10 +59,7 @@ export class TenantsService {
     onlyFields(input, ['quotas']);
     if (input.quotas === undefined) throw invalid('quotas', 'is required');
     const tenant = this.tenant(name);
-    const updated = await this.ctx.metadata.tenants.setQuotas(
-      tenant.id,
-      input.quotas as Tenant['quotas'],
-    );
+    const updated = await this.tenants.setQuotas(tenant.id, input.quotas as Tenant['quotas']);
     await this.audit('tenant.update', updated, { quotas: { ...updated.quotas } });
     return tenantView(updated);
   }
@@ -60,9 +67,9 @@ export class TenantsService {
   /** Deletes the tenant, its keys and topics, and its topics' data on disk. */
   async delete(name: string): Promise<void> {
     const tenant = this.tenant(name);
-    const topics = this.ctx.metadata.cache.topics(tenant.id);
-    await this.ctx.metadata.tenants.delete(tenant.id);
-    for (const topic of topics) await this.ctx.hosting.topicDeleted(topic);
+    const topics = this.cache.topics(tenant.id);
+    await this.tenants.delete(tenant.id);
+    for (const topic of topics) await this.hosting.topicDeleted(topic);
     await this.audit('tenant.delete', tenant, { topics: topics.length });
   }
 
@@ -72,7 +79,7 @@ export class TenantsService {
     if (typeof input.name !== 'string') throw invalid('name', 'must be a string');
     const tenant = this.tenant(name);
     const secret = newKeySecret();
-    const key = await this.ctx.metadata.apiKeys.create({
+    const key = await this.apiKeys.create({
       tenantId: tenant.id,
       name: input.name,
       secretHash: hashSecret(secret),
@@ -86,12 +93,12 @@ export class TenantsService {
   }
 
   listKeys(name: string): KeyDto[] {
-    return this.ctx.metadata.cache.apiKeys(this.tenant(name).id).map(keyView);
+    return this.cache.apiKeys(this.tenant(name).id).map(keyView);
   }
 
   async revokeKey(name: string, keyId: string): Promise<void> {
     const tenant = this.tenant(name);
-    const revoked = await this.ctx.metadata.apiKeys.revoke(tenant.id, keyId);
+    const revoked = await this.apiKeys.revoke(tenant.id, keyId);
     if (revoked === undefined) {
       throw new BrokerError('UNKNOWN_API_KEY', `tenant ${name} has no key ${keyId}`);
     }
@@ -99,14 +106,14 @@ export class TenantsService {
   }
 
   private tenant(name: string): Tenant {
-    const tenant = this.ctx.metadata.cache.tenantByName(name);
+    const tenant = this.cache.tenantByName(name);
     if (tenant === undefined)
       throw new BrokerError('UNKNOWN_TENANT', `tenant ${name} does not exist`);
     return tenant;
   }
 
   private async audit(action: string, tenant: Tenant, detail: JsonValue): Promise<void> {
-    await this.ctx.metadata.audit.append({
+    await this.auditLog.append({
       actor: OPERATOR,
       action,
       target: `tenant/${tenant.name}`,

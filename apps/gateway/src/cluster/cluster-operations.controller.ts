@@ -15,10 +15,21 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { BrokerError } from '@tributary/common';
-import { type JsonValue, type PartitionState, type Topic } from '@tributary/metadata';
+import {
+  AuditRepository,
+  type JsonValue,
+  MetadataCache,
+  type PartitionState,
+  type Topic,
+} from '@tributary/metadata';
 import { OperatorRoute } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, objectBody, onlyFields, parseSafeInteger } from '../http/input';
+import {
+  CLUSTER_OPERATIONS,
+  CLUSTER_VIEW,
+  type ClusterOperations,
+  type ClusterView,
+} from '../node-services';
 import { ApiOperator } from '../ops/api-docs';
 import {
   ElectionListDto,
@@ -46,7 +57,12 @@ const ApiNodeParam = () =>
 @OperatorRoute()
 @Controller('v1/cluster')
 export class ClusterOperationsController {
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+  constructor(
+    @Inject(CLUSTER_OPERATIONS) private readonly operations: ClusterOperations,
+    @Inject(CLUSTER_VIEW) private readonly cluster: ClusterView,
+    private readonly cache: MetadataCache,
+    private readonly auditLog: AuditRepository,
+  ) {}
 
   @Post('preferred-leader-elections')
   @HttpCode(200)
@@ -66,11 +82,9 @@ export class ClusterOperationsController {
     onlyFields(input, ['tenant', 'topic']);
     const topics = this.selectTopics(input.tenant, input.topic);
     const wanted = topics.flatMap((topic) =>
-      this.ctx.metadata.cache
-        .partitions(topic.id)
-        .map(({ partition }) => ({ topicId: topic.id, partition })),
+      this.cache.partitions(topic.id).map(({ partition }) => ({ topicId: topic.id, partition })),
     );
-    const results = await this.ctx.operations.electPreferredLeaders(wanted);
+    const results = await this.operations.electPreferredLeaders(wanted);
     const elected = results.filter((r) => r.result === 'elected').length;
     if (elected > 0) await this.audit('cluster.elect-preferred-leaders', 'cluster', { elected });
     return {
@@ -144,7 +158,7 @@ export class ClusterOperationsController {
     }
     const states: PartitionState[] = [];
     for (const { partition, replicas } of moves) {
-      states.push(await this.ctx.operations.reassign(topic!.id, partition, replicas));
+      states.push(await this.operations.reassign(topic!.id, partition, replicas));
     }
     await this.audit('cluster.reassign', `topic/${topic!.name}`, {
       tenant: this.names(topic!.id).tenant,
@@ -162,7 +176,7 @@ export class ClusterOperationsController {
   @ApiOkResponse({ type: ReassignmentListDto })
   @ApiOperator()
   reassignments(): ReassignmentListDto {
-    const { cache } = this.ctx.metadata;
+    const { cache } = this;
     const partitions: ReassignmentDto[] = [];
     for (const tenant of cache.tenants()) {
       for (const topic of cache.topics(tenant.id)) {
@@ -190,7 +204,7 @@ export class ClusterOperationsController {
   @ApiOperator('UNKNOWN_NODE')
   async drain(@Param('id') id: string): Promise<ClusterNodeDto> {
     const nodeId = this.nodeId(id);
-    await this.ctx.operations.setDraining(nodeId, true);
+    await this.operations.setDraining(nodeId, true);
     await this.audit('cluster.drain', `node/${nodeId}`, null);
     return this.nodeView(nodeId);
   }
@@ -208,7 +222,7 @@ export class ClusterOperationsController {
   @ApiOperator('UNKNOWN_NODE')
   async undrain(@Param('id') id: string): Promise<ClusterNodeDto> {
     const nodeId = this.nodeId(id);
-    await this.ctx.operations.setDraining(nodeId, false);
+    await this.operations.setDraining(nodeId, false);
     await this.audit('cluster.undrain', `node/${nodeId}`, null);
     return this.nodeView(nodeId);
   }
@@ -227,7 +241,7 @@ export class ClusterOperationsController {
   @ApiOperator('UNKNOWN_NODE', 'NODE_IN_USE')
   async remove(@Param('id') id: string): Promise<void> {
     const nodeId = this.nodeId(id);
-    await this.ctx.operations.removeNode(nodeId);
+    await this.operations.removeNode(nodeId);
     await this.audit('cluster.remove-node', `node/${nodeId}`, null);
   }
 
@@ -240,7 +254,7 @@ export class ClusterOperationsController {
 
   /** Every topic; a tenant's; or one topic of a tenant. */
   private selectTopics(tenantName: unknown, topicName: unknown): Topic[] {
-    const { cache } = this.ctx.metadata;
+    const { cache } = this;
     if (tenantName === undefined) {
       if (topicName !== undefined) throw invalid('topic', "needs 'tenant'");
       return cache.tenants().flatMap((tenant) => [...cache.topics(tenant.id)]);
@@ -266,7 +280,7 @@ export class ClusterOperationsController {
   }
 
   private names(topicId: string): { tenant: string; topic: string } {
-    const { cache } = this.ctx.metadata;
+    const { cache } = this;
     const topic = cache.topic(topicId);
     const tenant = topic === undefined ? undefined : cache.tenant(topic.tenantId);
     return { tenant: tenant?.name ?? '', topic: topic?.name ?? '' };
@@ -284,7 +298,7 @@ export class ClusterOperationsController {
   }
 
   private nodeView(nodeId: number): ClusterNodeDto {
-    const node = describeNodes(this.ctx).find((n) => n.id === nodeId);
+    const node = describeNodes(this.cluster, this.cache).find((n) => n.id === nodeId);
     if (node === undefined) {
       throw new BrokerError('UNKNOWN_NODE', `node ${nodeId} is not registered`);
     }
@@ -292,6 +306,6 @@ export class ClusterOperationsController {
   }
 
   private async audit(action: string, target: string, detail: JsonValue | null): Promise<void> {
-    await this.ctx.metadata.audit.append({ actor: 'operator', action, target, detail });
+    await this.auditLog.append({ actor: 'operator', action, target, detail });
   }
 }

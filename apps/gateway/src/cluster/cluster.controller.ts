@@ -3,15 +3,19 @@
 // the nodes with the counts of its own partitions only.
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { MetadataCache } from '@tributary/metadata';
 import { type AuthenticatedRequest, AnyRoute } from '../auth/principal';
+import { CLUSTER_VIEW, type ClusterView } from '../node-services';
 import { ApiAnyCredential } from '../ops/api-docs';
 import { ClusterDto, type ClusterNodeDto } from './cluster.dto';
 
 @ApiTags('cluster')
 @Controller('v1/cluster')
 export class ClusterController {
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+  constructor(
+    @Inject(CLUSTER_VIEW) private readonly cluster: ClusterView,
+    private readonly cache: MetadataCache,
+  ) {}
 
   @Get()
   @AnyRoute()
@@ -27,18 +31,21 @@ export class ClusterController {
   describe(@Req() req: AuthenticatedRequest): ClusterDto {
     const principal = req.principal;
     const tenantId = principal?.kind === 'tenant' ? principal.tenant.id : undefined;
-    const { cluster } = this.ctx;
+    const { cluster } = this;
     return {
       clusterId: cluster.clusterId,
       controller: cluster.controller(),
-      nodes: describeNodes(this.ctx, tenantId),
+      nodes: describeNodes(cluster, this.cache, tenantId),
     };
   }
 }
 
 /** The nodes with the partitions each leads and holds: all of them, or a tenant's only. */
-export function describeNodes(ctx: GatewayContext, tenantId?: string): ClusterNodeDto[] {
-  const { cache } = ctx.metadata;
+export function describeNodes(
+  cluster: ClusterView,
+  cache: MetadataCache,
+  tenantId?: string,
+): ClusterNodeDto[] {
   const leaders = new Map<number, number>();
   const replicas = new Map<number, number>();
   const tenants = tenantId === undefined ? cache.tenants().map((t) => t.id) : [tenantId];
@@ -51,7 +58,7 @@ export function describeNodes(ctx: GatewayContext, tenantId?: string): ClusterNo
       }
     }
   }
-  return ctx.cluster.nodes().map((node) => ({
+  return cluster.nodes().map((node) => ({
     id: node.id,
     host: node.host,
     port: node.port,

@@ -2,25 +2,37 @@
 // delete an empty group, and reset an empty group's committed offsets. A group exists while it
 // has members or committed offsets.
 import { Inject, Injectable } from '@nestjs/common';
-import { BrokerError } from '@tributary/common';
+import { BrokerError, type Clock } from '@tributary/common';
 import {
   flatten,
+  GroupCoordinator,
   groupStatus,
   type GroupStatus,
   type GroupView,
+  lastHeartbeatMs,
   type MemberState,
-  retarget,
+  sessionDeadlineMs,
   tpKey,
 } from '@tributary/coordination';
-import { checkGroupId, type OffsetCommit } from '@tributary/metadata';
-import { only, type OffsetSpec, type TopicPartition } from '@tributary/partitions';
+import {
+  checkGroupId,
+  GroupOffsetRepository,
+  MetadataCache,
+  type OffsetCommit,
+} from '@tributary/metadata';
+import {
+  type BrokerClient,
+  only,
+  type OffsetSpec,
+  type TopicPartition,
+} from '@tributary/partitions';
 import { allowsAny, authorize } from '../auth/permissions';
 import { type TenantPrincipal } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { BROKER_CLIENT, CLOCK } from '../node-services';
 import { findTopic, topicPartition } from '../topics/topic-access';
-import { checkGroup, dropExpired } from './group-calls';
-import { type AssignmentJson, GroupMembersService } from './group-members.service';
-import { groupNotFound, topicResolver } from './subscription';
+import { checkGroup } from './group-calls';
+import { type AssignmentJson, assignmentJson } from './group-json';
+import { groupNotFound } from './subscription';
 
 export interface GroupMemberJson {
   memberId: string;
@@ -60,15 +72,18 @@ export type ResetTarget = 'earliest' | 'latest' | { offset: number } | { timesta
 @Injectable()
 export class GroupAdminService {
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
-    private readonly members: GroupMembersService,
+    private readonly groups: GroupCoordinator,
+    private readonly cache: MetadataCache,
+    private readonly groupOffsets: GroupOffsetRepository,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async list(auth: TenantPrincipal): Promise<{ groups: { group: string; state: GroupStatus }[] }> {
     const tenantId = auth.tenant.id;
     const [live, committed] = await Promise.all([
-      this.ctx.coordinator.listGroups(tenantId),
-      this.ctx.metadata.groupOffsets.listGroups(tenantId),
+      this.groups.list(tenantId),
+      this.groupOffsets.listGroups(tenantId),
     ]);
     const names = [...new Set([...live, ...committed])]
       .filter((name) => allowsAny(auth.key, 'group', name))
@@ -88,7 +103,7 @@ export class GroupAdminService {
     checkDescribe(auth, groupId);
     const tenantId = auth.tenant.id;
     const view = await this.current(auth, groupId);
-    const committed = await this.ctx.metadata.groupOffsets.fetch(tenantId, groupId);
+    const committed = await this.groupOffsets.fetch(tenantId, groupId);
     if (view.state === null && committed.length === 0) throw groupNotFound(groupId);
     const highWatermarks = await this.highWatermarks(tenantId, [
       ...committed,
@@ -97,7 +112,7 @@ export class GroupAdminService {
     const rows = new Map<string, GroupOffsetJson>();
     const row = (topicId: string, partition: number): GroupOffsetJson | undefined => {
       const key = tpKey({ topicId, partition });
-      const topic = this.ctx.metadata.cache.topic(topicId);
+      const topic = this.cache.topic(topicId);
       if (topic === undefined) return undefined;
       let entry = rows.get(key);
       if (entry === undefined) {
@@ -147,11 +162,11 @@ export class GroupAdminService {
   ): Promise<Map<string, number>> {
     const unique = new Map<string, TopicPartition>();
     for (const { topicId, partition } of partitions) {
-      if (this.ctx.metadata.cache.topic(topicId) === undefined) continue;
+      if (this.cache.topic(topicId) === undefined) continue;
       unique.set(tpKey({ topicId, partition }), { tenantId, topicId, partition });
     }
     const tps = [...unique.values()];
-    const states = await this.ctx.broker.states(tps);
+    const states = await this.broker.states(tps);
     const found = new Map<string, number>();
     tps.forEach((tp, i) => {
       const outcome = states[i];
@@ -165,7 +180,7 @@ export class GroupAdminService {
     checkGroup(auth, groupId, 'admin');
     const tenantId = auth.tenant.id;
     const view = await this.requireEmpty(auth, groupId);
-    const deleted = await this.ctx.metadata.groupOffsets.deleteGroup(tenantId, groupId);
+    const deleted = await this.groupOffsets.deleteGroup(tenantId, groupId);
     if (view.state === null && deleted === 0) throw groupNotFound(groupId);
   }
 
@@ -178,7 +193,7 @@ export class GroupAdminService {
     to: ResetTarget,
   ): Promise<{ offsets: { topic: string; partition: number; offset: number }[] }> {
     checkGroup(auth, groupId, 'admin');
-    const topic = findTopic(this.ctx.metadata.cache, auth, topicName, 'read');
+    const topic = findTopic(this.cache, auth, topicName, 'read');
     const tps = (partitions ?? [...Array(topic.partitionCount).keys()]).map((p) =>
       topicPartition(topic, p),
     );
@@ -187,16 +202,16 @@ export class GroupAdminService {
     for (const tp of tps) {
       let offset: number;
       if (typeof to === 'object' && 'offset' in to) {
-        const state = only(await this.ctx.broker.states([tp]));
+        const state = only(await this.broker.states([tp]));
         // Kafka's reset tool clamps an explicit offset into the partition's range.
         offset = Math.min(Math.max(to.offset, state.logStartOffset), state.highWatermark);
       } else {
         const spec: OffsetSpec = to;
-        offset = (await this.ctx.broker.listOffset(tp, spec)).offset;
+        offset = (await this.broker.listOffset(tp, spec)).offset;
       }
       commits.push({ topicId: tp.topicId, partition: tp.partition, offset });
     }
-    await this.ctx.metadata.groupOffsets.commit(auth.tenant.id, groupId, commits);
+    await this.groupOffsets.commit(auth.tenant.id, groupId, commits);
     return {
       offsets: commits.map((c) => ({
         topic: topic.name,
@@ -207,16 +222,8 @@ export class GroupAdminService {
   }
 
   /** The group with expired members removed (written back, so every process sees it). */
-  private async current(auth: TenantPrincipal, groupId: string): Promise<GroupView> {
-    const now = this.ctx.clock.nowMs();
-    const resolve = topicResolver(this.ctx.metadata.cache, auth.tenant.id);
-    const { view } = await this.members.store.update(auth.tenant.id, groupId, (current, change) => {
-      if (change.state === null) return;
-      if (dropExpired(change.state, current, change, now).length > 0) {
-        retarget(change.state, resolve);
-      }
-    });
-    return view;
+  private current(auth: TenantPrincipal, groupId: string): Promise<GroupView> {
+    return this.groups.refresh(auth.tenant.id, groupId);
   }
 
   private async requireEmpty(auth: TenantPrincipal, groupId: string): Promise<GroupView> {
@@ -232,9 +239,8 @@ export class GroupAdminService {
   }
 
   private memberJson(member: MemberState, view: GroupView): GroupMemberJson {
-    const deadline =
-      view.liveness.get(member.memberId) ?? member.joinedAtMs + member.sessionTimeoutMs;
-    const lastHeartbeat = Math.min(this.ctx.clock.nowMs(), deadline - member.sessionTimeoutMs);
+    const deadline = sessionDeadlineMs(member, view.liveness);
+    const lastHeartbeat = lastHeartbeatMs(member, view.liveness, this.clock.nowMs());
     return {
       memberId: member.memberId,
       instanceId: member.instanceId ?? null,
@@ -243,8 +249,8 @@ export class GroupAdminService {
         'pattern' in member.subscription
           ? { topicPattern: member.subscription.pattern }
           : { topics: member.subscription.topics },
-      assignment: this.members.assignmentJson(member),
-      targetAssignment: this.members.assignmentJson({ ...member, owned: member.target }),
+      assignment: assignmentJson(this.cache, member.owned),
+      targetAssignment: assignmentJson(this.cache, member.target),
       sessionTimeoutMs: member.sessionTimeoutMs,
       autoCommit: member.autoCommit,
       lastHeartbeatAt: new Date(lastHeartbeat).toISOString(),

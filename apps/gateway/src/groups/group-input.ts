@@ -13,7 +13,8 @@ import {
 } from '../http/input';
 import { parseReadQuery } from '../records/fetch.service';
 import { type ResetTarget } from './group-admin.service';
-import { type CommitOffsetInput, type JoinParams, type PollParams } from './group-members.service';
+import { type CommitOffsetInput, type JoinParams } from './group-members.service';
+import { type PollParams } from './member-fetcher';
 import { parseSubscription } from './subscription';
 
 const JOIN_FIELDS = [

@@ -1,21 +1,35 @@
 // The read half of a group poll: records from the partitions a member owns, from the positions
 // the poll starts at, taking the partitions in turn (a different one first on each poll) so that
-// a busy partition cannot starve the others when a poll's limits run out.
+// a busy partition cannot starve the others when a poll's limits run out; and the wait for the
+// next record when there was none.
+import { Inject, Injectable } from '@nestjs/common';
 import { type MemberState } from '@tributary/coordination';
-import { type Topic } from '@tributary/metadata';
+import { MetadataCache, type Topic } from '@tributary/metadata';
+import { type BrokerClient, type PartitionPosition } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
-import { type GatewayContext } from '../gateway-context';
-import { type GatewayMetrics } from '../ops/gateway-metrics';
+import { BROKER_CLIENT } from '../node-services';
+import { GatewayMetrics } from '../ops/gateway-metrics';
 import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
-import { toRecordJson } from '../records/record-codec';
-import { type GroupRecordJson, type PollParams } from './group-members.service';
-import { keyToTp, type MemberPositions } from './member-positions';
+import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
+import { keyToTp, MemberPositions } from './member-positions';
 
+export interface PollParams {
+  maxRecords: number;
+  maxBytes: number;
+  maxWaitMs: number;
+  keyFormat: Format;
+  valueFormat: Format;
+}
+
+export type GroupRecordJson = FetchedRecordJson & { topic: string };
+
+@Injectable()
 export class MemberFetcher {
   private rotation = 0;
 
   constructor(
-    private readonly ctx: GatewayContext,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    private readonly cache: MetadataCache,
     private readonly metrics: GatewayMetrics,
     private readonly positions: MemberPositions,
   ) {}
@@ -30,7 +44,7 @@ export class MemberFetcher {
     const cursors: (ReadCursor<GroupRecordJson> & { key: string; topic: Topic })[] = [];
     for (const [key, offset] of positions) {
       const tp = keyToTp(auth.tenant.id, key);
-      const topic = this.ctx.metadata.cache.topic(tp.topicId);
+      const topic = this.cache.topic(tp.topicId);
       if (topic === undefined) continue;
       cursors.push({
         key,
@@ -45,7 +59,7 @@ export class MemberFetcher {
     }
     const first = cursors.length === 0 ? 0 : this.rotation++ % cursors.length;
     // Kafka's auto.offset.reset also applies to a position that retention overtook.
-    const read = await readPartitionsInTurn(this.ctx.broker, cursors, first, params, (cursor) =>
+    const read = await readPartitionsInTurn(this.broker, cursors, first, params, (cursor) =>
       this.positions.resetOffset(auth.tenant.id, cursor.tp, member.autoOffsetReset),
     );
     const advanced = new Map<string, number>();
@@ -56,5 +70,14 @@ export class MemberFetcher {
       this.metrics.countTraffic('fetch', auth.tenant.name, cursor.topic, end.records, end.logBytes);
     });
     return { records: read.records, advanced, bytes: read.logBytes };
+  }
+
+  /** Parks until a record arrives past one of the positions, `waitMs` passes, or `signal`. */
+  async awaitRecords(
+    positions: readonly PartitionPosition[],
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.broker.awaitRecords(positions, waitMs, signal);
   }
 }

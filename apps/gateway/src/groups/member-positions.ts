@@ -1,27 +1,41 @@
-// Server-side positions of a group's members. The Coordinator keeps, per owned partition, the
-// position the next poll reads from (under the key `tpKey(tp)`) and, beside it, the autoCommit
-// mark (under `MARK + tpKey(tp)`): the position last committed on the member's behalf, so that
-// a poll commits only what moved. Committed offsets themselves live in the metadata store.
+// Where a member's reads start. The group coordinator keeps, per owned partition, the position
+// the next poll reads from; a partition without one starts from the group's committed offset
+// (which also becomes its autoCommit mark: nothing to commit until it moves), else from the
+// member's autoOffsetReset. Committed offsets themselves live in the metadata store.
+import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError } from '@tributary/common';
 import {
+  commitMarkKey,
   flatten,
   type GroupView,
   type MemberState,
   type OffsetReset,
+  parseTpKey,
   type TopicPartitionRef,
   tpKey,
 } from '@tributary/coordination';
-import { type OffsetCommit } from '@tributary/metadata';
-import { type PartitionPosition } from '@tributary/partitions';
-import { type GatewayContext } from '../gateway-context';
+import { GroupOffsetRepository, MetadataCache } from '@tributary/metadata';
+import {
+  type BrokerClient,
+  only,
+  type OffsetSpec,
+  type PartitionPosition,
+  type TopicPartition,
+} from '@tributary/partitions';
+import { BROKER_CLIENT } from '../node-services';
 
-/** The autoCommit mark of a partition: the position last committed on the member's behalf. */
-const MARK = 'c:';
-
+@Injectable()
 export class MemberPositions {
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    private readonly cache: MetadataCache,
+    private readonly groupOffsets: GroupOffsetRepository,
+  ) {}
 
-  /** Where each owned partition is read from: its position, else the commit, else the reset. */
+  /**
+   * Where each owned partition is read from: its position, else the commit, else the reset.
+   * `resolved`: the positions (and autoCommit marks) found here, for the poll to store.
+   */
   async startPositions(
     tenantId: string,
     groupId: string,
@@ -33,7 +47,7 @@ export class MemberPositions {
     let committed: Map<string, number> | undefined;
     for (const tp of flatten(member.owned)) {
       const key = tpKey(tp);
-      if (this.ctx.metadata.cache.topic(tp.topicId) === undefined) continue;
+      if (this.cache.topic(tp.topicId) === undefined) continue;
       const position = view.positions.get(key);
       if (position !== undefined) {
         positions.set(key, position);
@@ -42,7 +56,7 @@ export class MemberPositions {
       committed ??= await this.committedOffsets(tenantId, groupId);
       let start = committed.get(key);
       if (start !== undefined) {
-        resolved.set(MARK + key, start);
+        resolved.set(commitMarkKey(tp), start);
       } else {
         start = await this.resetOffset(tenantId, tp, member.autoOffsetReset);
       }
@@ -52,60 +66,25 @@ export class MemberPositions {
     return { positions, resolved };
   }
 
-  /** The member's positions; `unmarkedOnly`: those not yet committed on its behalf. */
-  currentPositions(member: MemberState, view: GroupView, unmarkedOnly = true): OffsetCommit[] {
-    const commits: OffsetCommit[] = [];
-    for (const tp of flatten(member.owned)) {
-      const position = view.positions.get(tpKey(tp));
-      if (position === undefined || this.ctx.metadata.cache.topic(tp.topicId) === undefined)
-        continue;
-      if (unmarkedOnly && view.positions.get(MARK + tpKey(tp)) === position) continue;
-      commits.push({ ...tp, offset: position });
-    }
-    return commits;
-  }
-
-  /** Commits durably, then marks the positions as committed (best effort: fenced). */
-  async commitAndMark(
-    tenantId: string,
-    groupId: string,
-    version: number,
-    commits: readonly OffsetCommit[],
-  ): Promise<void> {
-    if (commits.length === 0) return;
-    await this.ctx.metadata.groupOffsets.commit(tenantId, groupId, commits);
-    await this.ctx.coordinator.setPositions(
-      tenantId,
-      groupId,
-      version,
-      new Map(commits.map((c) => [MARK + tpKey(c), c.offset])),
-    );
-  }
-
   async resetOffset(tenantId: string, tp: TopicPartitionRef, reset: OffsetReset): Promise<number> {
-    return (await this.ctx.broker.listOffset({ tenantId, ...tp }, reset)).offset;
+    return (await this.broker.listOffset({ tenantId, ...tp }, reset)).offset;
+  }
+
+  /** Where a seek moves a position: an offset within the log, or where a spec points. */
+  async seekOffset(tp: TopicPartition, to: number | OffsetSpec): Promise<number> {
+    if (typeof to === 'number') return checkInRange(only(await this.broker.states([tp])), to);
+    return (await this.broker.listOffset(tp, to)).offset;
   }
 
   private async committedOffsets(tenantId: string, groupId: string): Promise<Map<string, number>> {
-    const rows = await this.ctx.metadata.groupOffsets.fetch(tenantId, groupId);
+    const rows = await this.groupOffsets.fetch(tenantId, groupId);
     return new Map(rows.map((r) => [tpKey(r), r.offset]));
   }
 }
 
-/** The Coordinator keys of the partitions' positions and autoCommit marks. */
-export function positionKeys(partitions: readonly TopicPartitionRef[]): string[] {
-  return partitions.flatMap((tp) => [tpKey(tp), MARK + tpKey(tp)]);
-}
-
 /** The partition of a position key (`tpKey`), at offset 0. */
 export function keyToTp(tenantId: string, key: string): PartitionPosition {
-  const colon = key.lastIndexOf(':');
-  return {
-    tenantId,
-    topicId: key.slice(0, colon),
-    partition: Number(key.slice(colon + 1)),
-    offset: 0,
-  };
+  return { tenantId, ...parseTpKey(key), offset: 0 };
 }
 
 /** A position a member may seek to: from the log start offset up to the high watermark. */

@@ -6,7 +6,7 @@
 // topics deleted since are dropped then.
 import { type MetadataCache } from '@tributary/metadata';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { type TopicHosting } from '../gateway-context';
+import { type TopicHosting } from '../node-services';
 
 interface TopicTraffic {
   tenant: string;

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type Response } from 'express';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { READINESS, type Readiness } from '../node-services';
 import { GatewayMetrics } from './gateway-metrics';
 
 export class HealthDto {
@@ -29,7 +29,7 @@ export class ReadyDto {
 @Controller()
 export class OpsController {
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    @Inject(READINESS) private readonly readiness: Readiness,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -58,10 +58,7 @@ export class OpsController {
   @ApiOkResponse({ type: ReadyDto, description: 'Storage, metadata and coordination answer' })
   @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'Something is not ready' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadyDto> {
-    const checks: Record<string, boolean> = {
-      metadata: await this.ctx.metadata.ping(),
-      ...(await this.ctx.readiness?.()),
-    };
+    const checks = await this.readiness();
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503);
     return { status: ready ? 'ready' : 'not ready', checks };

@@ -8,11 +8,12 @@ import {
   decodeRecordBatches,
   decodeRecordBatchesAsync,
 } from '@tributary/protocol';
-import { type FetchResult, type TopicPartition } from '@tributary/partitions';
+import { MetadataCache } from '@tributary/metadata';
+import { type BrokerClient, type FetchResult, type TopicPartition } from '@tributary/partitions';
 import { Gauge } from 'prom-client';
 import { type TenantPrincipal } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { oneOf, parseSafeInteger, queryInteger, queryString } from '../http/input';
+import { BROKER_CLIENT } from '../node-services';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { findTopic, topicPartition } from '../topics/topic-access';
 import { QuotaService } from './quotas';
@@ -114,7 +115,8 @@ export class FetchService {
   private draining = false;
 
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    private readonly cache: MetadataCache,
     private readonly quotas: QuotaService,
     private readonly metrics: GatewayMetrics,
   ) {
@@ -136,7 +138,7 @@ export class FetchService {
     params: FetchParams,
     signal: AbortSignal,
   ): Promise<FetchAnswer> {
-    const topic = findTopic(this.ctx.metadata.cache, auth, topicName, 'read');
+    const topic = findTopic(this.cache, auth, topicName, 'read');
     const tp = topicPartition(topic, partition);
     this.quotas.check(auth.tenant, 'fetch');
     const fetched = await this.longPoll(tp, params, signal);
@@ -169,14 +171,14 @@ export class FetchService {
   ): Promise<FetchResult> {
     const request = { ...tp, offset: params.offset, maxBytes: params.maxBytes };
     if (params.maxWaitMs === 0 || this.draining) {
-      return this.ctx.broker.fetch({ ...request, maxWaitMs: 0 });
+      return this.broker.fetch({ ...request, maxWaitMs: 0 });
     }
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     this.parked.add(abort);
     try {
-      return await this.ctx.broker.fetch({
+      return await this.broker.fetch({
         ...request,
         maxWaitMs: params.maxWaitMs,
         signal: abort.signal,

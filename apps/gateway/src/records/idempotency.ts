@@ -13,13 +13,23 @@
 import { createHash } from 'node:crypto';
 import { BrokerError } from '@tributary/common';
 import { KEYED_PRODUCER_ID_MIN } from '@tributary/protocol';
-import { type ProduceInput } from './produce.service';
 
 /** 1-255 visible ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ID_BITS = 52;
 const EPOCH_BITS = 15;
 const SEQUENCE_BITS = 31;
+
+/** What a retry of a produce request repeats (a ProduceInput has these). */
+export interface ProduceRequest {
+  topic: string;
+  acks: string | undefined;
+  keyFormat: string | undefined;
+  valueFormat: string | undefined;
+  ndjson: boolean;
+  /** The parsed JSON body, or the NDJSON text. */
+  body: unknown;
+}
 
 /** The producer fields that a keyed request's batches carry. */
 export interface KeyedProducer {
@@ -32,7 +42,7 @@ export function keyedProducer(
   tenantId: string,
   topicId: string,
   key: string,
-  input: ProduceInput,
+  input: ProduceRequest,
 ): KeyedProducer {
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new BrokerError(
@@ -61,7 +71,7 @@ function bitsOf(digest: Buffer, bits: number): number {
   return high * 2 ** (bits - 32) + Math.floor(digest.readUInt32BE(4) / 2 ** (64 - bits));
 }
 
-function hashRequest(input: ProduceInput): Buffer {
+function hashRequest(input: ProduceRequest): Buffer {
   const hash = createHash('sha256');
   hash.update(
     `${input.topic}\n${input.acks ?? 'all'}\n${input.keyFormat ?? ''}\n${input.valueFormat ?? ''}\n`,

@@ -3,14 +3,19 @@
 // written; with an Idempotency-Key a repeated request gets the first answer back (see
 // idempotency.ts: the partitions themselves recognise the retry).
 import { Inject, Injectable } from '@nestjs/common';
-import { BrokerError, LIMITS } from '@tributary/common';
-import { type Topic } from '@tributary/metadata';
-import { type Acks, type Outcome, type ProduceResult } from '@tributary/partitions';
+import { BrokerError, type Clock, LIMITS } from '@tributary/common';
+import { MetadataCache, type Topic } from '@tributary/metadata';
+import {
+  type Acks,
+  type BrokerClient,
+  type Outcome,
+  type ProduceResult,
+} from '@tributary/partitions';
 import { encodeRecordBatch } from '@tributary/protocol';
 import { type Logger } from 'pino';
 import { type TenantPrincipal } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, isObject, oneOf } from '../http/input';
+import { BROKER_CLIENT, CLOCK, LOGGER } from '../node-services';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { findTopic, topicConfig } from '../topics/topic-access';
 import { type KeyedProducer, keyedProducer, keylessPartition } from './idempotency';
@@ -52,18 +57,18 @@ interface PartitionBatch {
 @Injectable()
 export class ProduceService {
   private readonly partitioner = new Partitioner();
-  private readonly logger: Logger;
 
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    private readonly cache: MetadataCache,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly quotas: QuotaService,
     private readonly metrics: GatewayMetrics,
-  ) {
-    this.logger = ctx.logger;
-  }
+  ) {}
 
   async produce(auth: TenantPrincipal, input: ProduceInput): Promise<ProduceAnswer> {
-    const topic = findTopic(this.ctx.metadata.cache, auth, input.topic, 'write');
+    const topic = findTopic(this.cache, auth, input.topic, 'write');
     const acks = parseAcks(input.acks);
     // Checked before the Idempotency-Key is: its hash serializes the body, so the body must be
     // one this service accepts (no deeper than LIMITS.jsonDepthMax) before it is hashed.
@@ -97,7 +102,7 @@ export class ProduceService {
 
     const timeoutMs = LIMITS.produceTimeoutMs;
     const tp = (partition: number) => ({ tenantId: topic.tenantId, topicId: topic.id, partition });
-    const written = this.ctx.broker.produce(
+    const written = this.broker.produce(
       batches.map((b) => ({
         ...tp(b.partition),
         batch: b.batch,
@@ -179,7 +184,7 @@ export class ProduceService {
         `at most ${LIMITS.produceRecordsMax} records per request, got ${raw.length}`,
       );
     }
-    const nowMs = this.ctx.clock.nowMs();
+    const nowMs = this.clock.nowMs();
     return raw.map((record, i) => toProduceRecord(record, i, keyFormat, valueFormat, nowMs));
   }
 
@@ -195,7 +200,7 @@ export class ProduceService {
       if (list === undefined) grouped.set(partition, [index]);
       else list.push(index);
     });
-    const nowMs = this.ctx.clock.nowMs();
+    const nowMs = this.clock.nowMs();
     return [...grouped.entries()].map(([partition, indexes]) => {
       const batch = encodeRecordBatch(
         indexes.map((i) => (records[i] as ProduceRecord).input),

@@ -7,8 +7,9 @@
 // current usage.
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BrokerError, type Clock } from '@tributary/common';
-import { type Tenant } from '@tributary/metadata';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { type Coordinator } from '@tributary/coordination';
+import { MetadataCache, type Tenant } from '@tributary/metadata';
+import { CLOCK, COORDINATOR, TOPIC_HOSTING, type TopicHosting } from '../node-services';
 
 export function quotaExceeded(detail: string, retryAfterSeconds: number): BrokerError {
   return new BrokerError('QUOTA_EXCEEDED', detail, {
@@ -74,12 +75,15 @@ interface Shared {
 export class QuotaService implements OnModuleDestroy {
   private readonly buckets = new Map<string, ByteRateBucket>();
   private readonly shared = new Map<string, Shared>();
-  private readonly clock: Clock;
   private readonly timer: NodeJS.Timeout;
   private syncing = false;
 
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {
-    this.clock = ctx.clock;
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(COORDINATOR) private readonly coordinator: Coordinator,
+    @Inject(TOPIC_HOSTING) private readonly hosting: TopicHosting,
+    private readonly cache: MetadataCache,
+  ) {
     this.timer = setInterval(() => void this.sync(), USAGE_SYNC_MS);
     this.timer.unref();
   }
@@ -95,7 +99,7 @@ export class QuotaService implements OnModuleDestroy {
     try {
       const window = Math.floor(this.clock.nowMs() / WINDOW_MS);
       for (const [key, entry] of this.shared) {
-        const tenant = this.ctx.metadata.cache.tenant(entry.tenantId);
+        const tenant = this.cache.tenant(entry.tenantId);
         const rate = tenant === undefined ? undefined : this.rate(tenant, entry.direction);
         // The tenant or its quota is gone, or the tenant has not called here for two windows
         // (when it does again, what the others spent in the last two is charged then).
@@ -120,7 +124,7 @@ export class QuotaService implements OnModuleDestroy {
     const delta = entry.pending;
     entry.pending = 0;
     const name = (w: number) => `${entry.tenantId}:${entry.direction}:${w}`;
-    const { coordinator } = this.ctx;
+    const { coordinator } = this;
     let totals: [number, number];
     try {
       totals = await Promise.all([
@@ -188,7 +192,7 @@ export class QuotaService implements OnModuleDestroy {
   checkStorage(tenant: Tenant): void {
     const max = tenant.quotas.maxStorageBytes;
     if (max === undefined) return;
-    const used = this.ctx.hosting.tenantStorageBytes(tenant.id);
+    const used = this.hosting.tenantStorageBytes(tenant.id);
     if (used >= max) {
       throw quotaExceeded(
         `storage quota of ${max} bytes reached (${used} used); delete records or raise the quota`,

@@ -16,19 +16,17 @@
 // quota is slowed down, as Kafka throttles fetches, rather than cut off.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, isBrokerError, LIMITS } from '@tributary/common';
-import { type Topic } from '@tributary/metadata';
-import { type OffsetSpec } from '@tributary/partitions';
+import { MetadataCache, type Topic } from '@tributary/metadata';
+import { type BrokerClient, type OffsetSpec } from '@tributary/partitions';
 import { type Response } from 'express';
+import { type Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { type TenantPrincipal } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { deadlineOrAbort } from '../groups/group-calls';
-import {
-  type GroupRecordJson,
-  GroupMembersService,
-  type MemberAnswer,
-} from '../groups/group-members.service';
+import { GroupMembersService, type MemberAnswer } from '../groups/group-members.service';
+import { type GroupRecordJson } from '../groups/member-fetcher';
 import { isAssertion, problemOf, toBrokerError } from '../http/problem';
+import { BROKER_CLIENT, LOGGER } from '../node-services';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { QuotaService } from '../records/quotas';
 import { type FetchedRecordJson } from '../records/record-codec';
@@ -69,7 +67,9 @@ export class EventStreamsService {
   private draining = false;
 
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    private readonly cache: MetadataCache,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly quotas: QuotaService,
     private readonly metrics: GatewayMetrics,
     private readonly members: GroupMembersService,
@@ -101,7 +101,7 @@ export class EventStreamsService {
     if (this.open.size >= EVENT_STREAMS_MAX) {
       throw new BrokerError('UNAVAILABLE', `${this.open.size} event streams are open; retry`);
     }
-    const topic = findTopic(this.ctx.metadata.cache, auth, topicName, 'read');
+    const topic = findTopic(this.cache, auth, topicName, 'read');
     this.quotas.check(auth.tenant, 'fetch');
     const abort = new AbortController();
     const onAbort = () => abort.abort();
@@ -111,12 +111,7 @@ export class EventStreamsService {
     try {
       const { group } = params;
       if (group === undefined) {
-        const reader = await TopicReader.open(
-          this.ctx.broker,
-          topic,
-          params.from,
-          params.delivered,
-        );
+        const reader = await TopicReader.open(this.broker, topic, params.from, params.delivered);
         await this.run(target, abort.signal, (out) =>
           this.streamTopic(auth, topic, reader, params, out, abort.signal),
         );
@@ -174,9 +169,9 @@ export class EventStreamsService {
       failure = error;
       const coded = toBrokerError(error);
       if (coded === undefined) {
-        this.ctx.logger.error({ reqId: target.requestId, err: error }, 'event stream failed');
+        this.logger.error({ reqId: target.requestId, err: error }, 'event stream failed');
       } else if (coded.status >= 500) {
-        this.ctx.logger.warn({ reqId: target.requestId, err: coded }, coded.message);
+        this.logger.warn({ reqId: target.requestId, err: coded }, coded.message);
       }
       const problem = coded ?? new BrokerError('INTERNAL', 'an unexpected error occurred');
       if (!signal.aborted) out.event('error', problemOf(problem, target.requestId));
@@ -203,7 +198,7 @@ export class EventStreamsService {
     while (!signal.aborted && !out.closed) {
       const auth = this.stillValid(joined);
       // Deleted (or deleted and created again under the same name) while streaming.
-      const topic = this.ctx.metadata.cache.topic(started.id);
+      const topic = this.cache.topic(started.id);
       if (topic === undefined) throw unknownTopic(started.name);
       await reader.refresh(topic);
       if (await this.throttled(auth, signal)) continue;
@@ -292,7 +287,7 @@ export class EventStreamsService {
     } catch (error) {
       // A member whose session ran out is already gone.
       if (isBrokerError(error, 'UNKNOWN_MEMBER')) return;
-      this.ctx.logger.warn({ err: error, groupId, memberId }, 'event stream could not leave');
+      this.logger.warn({ err: error, groupId, memberId }, 'event stream could not leave');
     }
   }
 
@@ -313,7 +308,7 @@ export class EventStreamsService {
 
   /** The caller as it is now: a key revoked (or a tenant deleted) while streaming ends it. */
   private stillValid(auth: TenantPrincipal): TenantPrincipal {
-    const cache = this.ctx.metadata.cache;
+    const cache = this.cache;
     const key = cache.apiKey(auth.key.id);
     const tenant = cache.tenant(auth.tenant.id);
     if (key === undefined || key.revokedAtMs !== null || tenant === undefined) {

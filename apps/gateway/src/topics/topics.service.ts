@@ -4,17 +4,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, TOPIC_CONFIG_NAMES, validateTopicConfigs } from '@tributary/common';
 import {
+  AuditRepository,
   type JsonValue,
   METADATA_LIMITS,
+  MetadataCache,
   placeReplicas,
   type Topic,
+  TopicRepository,
   type TopicWithPartitions,
 } from '@tributary/metadata';
-import { type OffsetSpec } from '@tributary/partitions';
+import { type BrokerClient, type OffsetSpec } from '@tributary/partitions';
 import { allowsAny, authorize } from '../auth/permissions';
 import { type TenantPrincipal } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { invalid, isObject, objectBody, onlyFields, parseSafeInteger } from '../http/input';
+import {
+  BROKER_CLIENT,
+  CLUSTER_VIEW,
+  type ClusterView,
+  TOPIC_HOSTING,
+  type TopicHosting,
+} from '../node-services';
 import { quotaExceeded } from '../records/quotas';
 import { findTopic, topicConfig, topicPartition } from './topic-access';
 
@@ -30,7 +39,14 @@ import {
 
 @Injectable()
 export class TopicsService {
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+  constructor(
+    private readonly topics: TopicRepository,
+    private readonly cache: MetadataCache,
+    private readonly auditLog: AuditRepository,
+    @Inject(TOPIC_HOSTING) private readonly hosting: TopicHosting,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    @Inject(CLUSTER_VIEW) private readonly cluster: ClusterView,
+  ) {}
 
   async create(auth: TenantPrincipal, body: unknown): Promise<TopicDto> {
     const input = objectBody(body);
@@ -61,7 +77,7 @@ export class TopicsService {
       replicationFactor,
       startNode: this.leastLeadingNode(),
     });
-    const created = await this.ctx.metadata.topics.create({
+    const created = await this.topics.create({
       tenantId: auth.tenant.id,
       name: input.name,
       partitionCount: partitions,
@@ -69,13 +85,13 @@ export class TopicsService {
       configs,
       replicas,
     });
-    await this.ctx.hosting.topicChanged(created);
+    await this.hosting.topicChanged(created);
     await this.audit(auth, 'topic.create', created.topic, { partitions, configs });
     return this.describeTopic(created);
   }
 
   list(auth: TenantPrincipal): TopicSummaryDto[] {
-    return this.ctx.metadata.cache
+    return this.cache
       .topics(auth.tenant.id)
       .filter((topic) => allowsAny(auth.key, 'topic', topic.name))
       .map((topic) => ({
@@ -87,7 +103,7 @@ export class TopicsService {
 
   describe(auth: TenantPrincipal, name: string): Promise<TopicDto> {
     const topic = this.find(auth, name);
-    return this.describeTopic({ topic, partitions: this.ctx.metadata.cache.partitions(topic.id) });
+    return this.describeTopic({ topic, partitions: this.cache.partitions(topic.id) });
   }
 
   async update(auth: TenantPrincipal, name: string, body: unknown): Promise<TopicDto> {
@@ -105,7 +121,7 @@ export class TopicsService {
           throw new BrokerError('INVALID_CONFIG', `unknown topic setting ${JSON.stringify(key)}`);
         }
       }
-      topic = await this.ctx.metadata.topics.updateConfigs(auth.tenant.id, name, {
+      topic = await this.topics.updateConfigs(auth.tenant.id, name, {
         ...set,
         ...Object.fromEntries(removed.map((k) => [k, null])),
       });
@@ -118,9 +134,9 @@ export class TopicsService {
       });
       if (count > topic.partitionCount)
         this.checkCountQuotas(auth, 0, count - topic.partitionCount);
-      const first = this.ctx.metadata.cache.partition(topic.id, 0);
+      const first = this.cache.partition(topic.id, 0);
       topic = (
-        await this.ctx.metadata.topics.addPartitions({
+        await this.topics.addPartitions({
           tenantId: auth.tenant.id,
           name,
           partitionCount: count,
@@ -136,8 +152,8 @@ export class TopicsService {
         })
       ).topic;
     }
-    const current = { topic, partitions: this.ctx.metadata.cache.partitions(topic.id) };
-    await this.ctx.hosting.topicChanged(current);
+    const current = { topic, partitions: this.cache.partitions(topic.id) };
+    await this.hosting.topicChanged(current);
     await this.audit(auth, 'topic.update', topic, input as JsonValue);
     return this.describeTopic(current);
   }
@@ -145,8 +161,8 @@ export class TopicsService {
   async delete(auth: TenantPrincipal, name: string): Promise<void> {
     authorize(auth.key, 'admin', 'topic', name);
     this.find(auth, name);
-    const deleted = await this.ctx.metadata.topics.delete(auth.tenant.id, name);
-    await this.ctx.hosting.topicDeleted(deleted);
+    const deleted = await this.topics.delete(auth.tenant.id, name);
+    await this.hosting.topicDeleted(deleted);
     await this.audit(auth, 'topic.delete', deleted, null);
   }
 
@@ -158,7 +174,7 @@ export class TopicsService {
   ): Promise<OffsetDto> {
     const topic = this.find(auth, name);
     const tp = topicPartition(topic, partition);
-    const found = await this.ctx.broker.listOffset(tp, parseAt(at));
+    const found = await this.broker.listOffset(tp, parseAt(at));
     return { partition, ...found };
   }
 
@@ -174,14 +190,14 @@ export class TopicsService {
     const topic = this.find(auth, name);
     const tp = topicPartition(topic, partition);
     const before = parseSafeInteger(input.beforeOffset, 'beforeOffset', { min: -1 });
-    const logStartOffset = await this.ctx.broker.deleteRecords(tp, before);
+    const logStartOffset = await this.broker.deleteRecords(tp, before);
     await this.audit(auth, 'topic.delete-records', topic, { partition, beforeOffset: before });
     return { partition, logStartOffset };
   }
 
   /** Describing needs any right on the topic; callers check narrower rights first. */
   private find(auth: TenantPrincipal, name: string): Topic {
-    return findTopic(this.ctx.metadata.cache, auth, name, 'any');
+    return findTopic(this.cache, auth, name, 'any');
   }
 
   /**
@@ -190,7 +206,7 @@ export class TopicsService {
    */
   private async describeTopic({ topic, partitions }: TopicWithPartitions): Promise<TopicDto> {
     const config = topicConfig(topic);
-    const states = await this.ctx.broker.states(
+    const states = await this.broker.states(
       partitions.map((p) => topicPartition(topic, p.partition)),
     );
     return {
@@ -218,7 +234,7 @@ export class TopicsService {
 
   private checkCountQuotas(auth: TenantPrincipal, addTopics: number, addPartitions: number): void {
     const { quotas } = auth.tenant;
-    const topics = this.ctx.metadata.cache.topics(auth.tenant.id);
+    const topics = this.cache.topics(auth.tenant.id);
     if (quotas.maxTopics !== undefined && topics.length + addTopics > quotas.maxTopics) {
       throw quotaExceeded(`the tenant may have at most ${quotas.maxTopics} topics`, 60);
     }
@@ -229,7 +245,7 @@ export class TopicsService {
   }
 
   private aliveNodes(): number[] {
-    return this.ctx.cluster
+    return this.cluster
       .nodes()
       .filter((node) => node.alive && node.state === 'active')
       .map((node) => node.id);
@@ -237,7 +253,7 @@ export class TopicsService {
 
   /** The alive node leading the fewest partitions: where a new topic's leaders begin. */
   private leastLeadingNode(): number | undefined {
-    const { cache } = this.ctx.metadata;
+    const { cache } = this;
     const leading = new Map(this.aliveNodes().map((id) => [id, 0]));
     for (const tenant of cache.tenants()) {
       for (const topic of cache.topics(tenant.id)) {
@@ -254,7 +270,7 @@ export class TopicsService {
   }
 
   private async audit(auth: TenantPrincipal, action: string, topic: Topic, detail: JsonValue) {
-    await this.ctx.metadata.audit.append({
+    await this.auditLog.append({
       actor: `key:${auth.key.id}`,
       action,
       target: `tenant/${auth.tenant.name}/topic/${topic.name}`,

@@ -1,9 +1,10 @@
 import { Controller, Inject, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { LIMITS } from '@tributary/common';
+import { type Coordinator } from '@tributary/coordination';
 import { Auth, TenantRoute, type TenantPrincipal } from '../auth/principal';
 import { issueTicket } from '../auth/tickets';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { COORDINATOR } from '../node-services';
 import { ApiTenant } from '../ops/api-docs';
 
 export class TicketDto {
@@ -18,7 +19,7 @@ export class TicketDto {
 @TenantRoute()
 @Controller('v1/ws')
 export class TicketsController {
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+  constructor(@Inject(COORDINATOR) private readonly coordinator: Coordinator) {}
 
   /** For browsers, which cannot send an Authorization header on a WebSocket or an EventSource. */
   @Post('tickets')
@@ -30,6 +31,6 @@ export class TicketsController {
   @ApiCreatedResponse({ type: TicketDto })
   @ApiTenant('UNAVAILABLE')
   create(@Auth() auth: TenantPrincipal): Promise<TicketDto> {
-    return issueTicket(this.ctx.coordinator, auth);
+    return issueTicket(this.coordinator, auth);
   }
 }

@@ -3,22 +3,22 @@
 // rules and error codes as the HTTP routes.
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, LIMITS } from '@tributary/common';
-import { checkGroupId } from '@tributary/metadata';
-import { only, type OffsetSpec } from '@tributary/partitions';
+import { checkGroupId, MetadataCache } from '@tributary/metadata';
+import { type BrokerClient, only, type OffsetSpec } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { parseResetTarget } from '../groups/group-input';
 import { GroupMembersService } from '../groups/group-members.service';
 import { checkInRange } from '../groups/member-positions';
 import { invalid, type JsonObject, oneOf, onlyFields, parseSafeInteger } from '../http/input';
+import { BROKER_CLIENT } from '../node-services';
 import { ProduceService, type RecordOffset } from '../records/produce.service';
 import { FORMATS, type Format } from '../records/record-codec';
 import { findTopic, topicPartition } from '../topics/topic-access';
-import { type WsSession } from './ws-session';
 import {
   type Formats,
   GroupSubscription,
   PartitionSubscription,
+  type SubscriptionSession,
   type WsSubscription,
 } from './ws-subscriptions';
 
@@ -133,14 +133,15 @@ function parseFormats(frame: JsonObject): Formats {
 @Injectable()
 export class WsOperations {
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    @Inject(BROKER_CLIENT) private readonly broker: BrokerClient,
+    private readonly cache: MetadataCache,
     private readonly groups: GroupMembersService,
     private readonly producer: ProduceService,
   ) {}
 
-  async subscribe(session: WsSession, params: WsSubscribe): Promise<WsSubscription> {
+  async subscribe(session: SubscriptionSession, params: WsSubscribe): Promise<WsSubscription> {
     const auth = session.auth;
-    const topic = findTopic(this.ctx.metadata.cache, auth, params.topic, 'read');
+    const topic = findTopic(this.cache, auth, params.topic, 'read');
     const id = session.nextSubscriptionId();
     if (params.group !== undefined) {
       const joined = await this.groups.join(auth, params.group, {
@@ -174,7 +175,7 @@ export class WsOperations {
       id,
       session,
       params.credit,
-      this.ctx.broker,
+      this.broker,
       topic,
       positions,
       params.formats,
@@ -203,9 +204,9 @@ export class WsOperations {
     from: StartAt,
   ): Promise<number> {
     if (typeof from === 'object' && 'offset' in from) {
-      return checkInRange(only(await this.ctx.broker.states([tp])), from.offset);
+      return checkInRange(only(await this.broker.states([tp])), from.offset);
     }
     const spec: OffsetSpec = from;
-    return (await this.ctx.broker.listOffset(tp, spec)).offset;
+    return (await this.broker.listOffset(tp, spec)).offset;
   }
 }

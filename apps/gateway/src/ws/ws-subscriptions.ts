@@ -12,7 +12,6 @@ import { type GroupMembersService } from '../groups/group-members.service';
 import { isObject } from '../http/input';
 import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
 import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
-import { type WsSession } from './ws-session';
 
 /** How long one wait for records lasts before the loop looks again (a heartbeat for groups). */
 const WAIT_MS = 15_000;
@@ -24,6 +23,21 @@ export interface Formats {
   valueFormat: Format;
 }
 
+/**
+ * What a subscription needs of its connection (a WsSession is one); declared here so that the
+ * subscriptions do not import the session that holds them.
+ */
+export interface SubscriptionSession {
+  readonly auth: TenantPrincipal;
+  readonly closed: boolean;
+  readonly limits: { readonly wsPushBytesMax: number };
+  readonly subscriptions: Map<string, WsSubscription>;
+  nextSubscriptionId(): string;
+  send(frame: object): boolean;
+  sendError(error: unknown, id?: unknown): void;
+  whenWritable(): Promise<void>;
+}
+
 export abstract class WsSubscription {
   /** null: no credit flow control (only the send buffer bounds pushes). */
   private credit: number | null;
@@ -33,7 +47,7 @@ export abstract class WsSubscription {
 
   constructor(
     readonly id: string,
-    protected readonly session: WsSession,
+    protected readonly session: SubscriptionSession,
     initialCredit: number | null,
   ) {
     this.credit = initialCredit;
@@ -91,7 +105,7 @@ export class PartitionSubscription extends WsSubscription {
 
   constructor(
     id: string,
-    session: WsSession,
+    session: SubscriptionSession,
     credit: number | null,
     private readonly broker: BrokerClient,
     private readonly topic: Topic,
@@ -142,7 +156,7 @@ export class GroupSubscription extends WsSubscription {
 
   constructor(
     id: string,
-    session: WsSession,
+    session: SubscriptionSession,
     credit: number | null,
     private readonly groups: GroupMembersService,
     private readonly auth: TenantPrincipal,

@@ -4,13 +4,14 @@
 import { type IncomingMessage } from 'node:http';
 import { Inject } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { type Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { type WebSocket } from 'ws';
-import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
+import { LOGGER, WS_LIMITS } from '../node-services';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { upgradePrincipal } from './ws-upgrade';
 import { WsOperations } from './ws-operations';
-import { DEFAULT_WS_LIMITS, WS_CLOSE, WsSession } from './ws-session';
+import { WS_CLOSE, type WsLimits, WsSession } from './ws-session';
 
 @WebSocketGateway({ path: '/v1/ws' })
 export class WsGateway implements OnGatewayConnection {
@@ -18,7 +19,8 @@ export class WsGateway implements OnGatewayConnection {
   private draining = false;
 
   constructor(
-    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    @Inject(WS_LIMITS) private readonly limits: WsLimits,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly operations: WsOperations,
     metrics: GatewayMetrics,
   ) {
@@ -53,8 +55,8 @@ export class WsGateway implements OnGatewayConnection {
       socket,
       auth,
       this.operations,
-      { ...DEFAULT_WS_LIMITS, ...this.ctx.wsLimits },
-      this.ctx.logger,
+      this.limits,
+      this.logger,
       (closed) => this.sessions.delete(closed),
     );
     this.sessions.add(session);
