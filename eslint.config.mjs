@@ -1,8 +1,9 @@
 // Type-checked linting, plus the dependency direction of DESIGN.md enforced as import rules.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['common', 'protocol', 'storage', 'partitions', 'coordination', 'metadata'];
+const LIBS = ['common', 'protocol', 'storage', 'partitions', 'coordination', 'metadata', 'client'];
 
 // Which @tributary libraries each library may import (DESIGN.md, "Dependency direction").
 const ALLOWED = {
@@ -12,7 +13,16 @@ const ALLOWED = {
   coordination: ['common'],
   metadata: ['common'],
   partitions: ['common', 'protocol', 'storage', 'coordination', 'metadata'],
+  // The client is bundled for browsers: it stands alone.
+  client: [],
 };
+
+// libs/client runs in browsers too: no Node built-ins, imported or global.
+const BROWSER_SAFE = 'libs/client runs in browsers too: no Node built-ins.';
+const browserSafePaths = builtinModules
+  .filter((m) => !m.startsWith('_'))
+  .map((name) => ({ name, message: BROWSER_SAFE }));
+const browserSafe = { group: ['node:*'], message: BROWSER_SAFE };
 
 const noDeepImports = {
   group: ['@tributary/*/*', '**/libs/*/src/**', '../../libs/**', '../../../libs/**'],
@@ -25,8 +35,10 @@ const boundaries = LIBS.map((lib) => ({
     'no-restricted-imports': [
       'error',
       {
+        ...(lib === 'client' ? { paths: browserSafePaths } : {}),
         patterns: [
           noDeepImports,
+          ...(lib === 'client' ? [browserSafe] : []),
           { group: ['**/apps/**', '@tributary/apps*'], message: 'libs/ never imports apps/.' },
           ...LIBS.filter((other) => other !== lib && !ALLOWED[lib].includes(other)).map(
             (other) => ({
@@ -75,10 +87,29 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['Buffer', 'process', 'require', '__dirname', '__filename', 'global'].map((name) => ({
+          name,
+          message: 'libs/client runs in browsers too: no Node globals.',
+        })),
+      ],
+    },
+  },
+  {
+    // The client's tests run in Node, against a real node.
+    files: ['libs/client/**/*.spec.ts', 'libs/client/test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noDeepImports] }] },
+  },
+  {
     files: [
       '**/*.spec.ts',
       'test/**/*.ts',
       'apps/*/test/**/*.ts',
+      'libs/*/test/**/*.ts',
       'bench/**/*.ts',
       'chaos/**/*.ts',
     ],
