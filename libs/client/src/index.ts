@@ -11,6 +11,13 @@ export {
   type Problem,
   TributaryError,
 } from './errors';
+export {
+  type BatchContext,
+  type BatchHandler,
+  GroupConsumer,
+  type GroupConsumerOptions,
+  nextOffsets,
+} from './group-consumer';
 export { type FetchFunction } from './http';
 export {
   type EventSourceConstructor,
