@@ -71,3 +71,9 @@ export {
   type Cluster,
   type WsTicket,
 } from './types';
+export {
+  type RecordsHandler,
+  WsConsumer,
+  type WsConsumerOptions,
+  type WsStart,
+} from './ws-consumer';
