@@ -142,6 +142,7 @@ export class HttpTransport {
     const onAbort = () => abort.abort(init.signal?.reason);
     if (init.signal?.aborted === true) throw TributaryError.client('ABORTED', `${what}: aborted`);
     init.signal?.addEventListener('abort', onAbort, { once: true });
+    let streaming = false;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -154,7 +155,11 @@ export class HttpTransport {
         ...(init.body === undefined ? {} : { body: init.body }),
         signal: abort.signal,
       });
-      if (response.ok && !init.readBody) return { response };
+      if (response.ok && !init.readBody) {
+        // The caller's signal goes on ending the stream after this returns.
+        streaming = true;
+        return { response };
+      }
       // The body is read under the same timeout: a stalled answer is a failed call too.
       const text = await response.text();
       if (!response.ok) throw errorOf(response, text, what);
@@ -167,7 +172,7 @@ export class HttpTransport {
       throw fromFailure(error, what);
     } finally {
       clearTimeout(timer);
-      init.signal?.removeEventListener('abort', onAbort);
+      if (!streaming) init.signal?.removeEventListener('abort', onAbort);
     }
   }
 }

@@ -12,6 +12,12 @@ export {
   TributaryError,
 } from './errors';
 export {
+  type EventHandler,
+  EventStream,
+  type EventStreamOptions,
+  parseCursor,
+} from './event-stream';
+export {
   type BatchContext,
   type BatchHandler,
   GroupConsumer,
@@ -32,6 +38,7 @@ export {
   type RecordMetadata,
 } from './producer';
 export { type RetryPolicy } from './retry';
+export { type SseBlock, SseParser } from './sse-parser';
 export {
   type Format,
   type Acks,
