@@ -5,13 +5,13 @@
 import * as net from 'node:net';
 import { type RecordMetadata, TributaryClient, TributaryError, Producer } from '@tributary/client';
 import { HttpFaultProxy } from '../../../test/support/http-fault-proxy';
-import { type ClientTestNode, startClientTestNode } from './test-node';
+import { startTenantNode, type TenantNode } from '../../../test/support/tenant-node';
 
-let node: ClientTestNode;
+let node: TenantNode;
 let client: TributaryClient;
 
 beforeAll(async () => {
-  node = await startClientTestNode();
+  node = await startTenantNode();
   client = new TributaryClient({ url: node.url, apiKey: node.key });
 }, 90_000);
 afterAll(() => node?.stop());

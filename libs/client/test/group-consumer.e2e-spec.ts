@@ -8,13 +8,13 @@ import {
   TributaryClient,
   type TributaryError,
 } from '@tributary/client';
-import { type ClientTestNode, startClientTestNode } from './test-node';
+import { startTenantNode, type TenantNode } from '../../../test/support/tenant-node';
 
-let node: ClientTestNode;
+let node: TenantNode;
 let client: TributaryClient;
 
 beforeAll(async () => {
-  node = await startClientTestNode();
+  node = await startTenantNode();
   client = new TributaryClient({ url: node.url, apiKey: node.key });
 }, 90_000);
 afterAll(() => node?.stop());

@@ -11,16 +11,16 @@ import {
 } from '@tributary/client';
 import WebSocket from 'ws';
 import { FaultProxy } from '../../../test/support/fault-proxy';
-import { type ClientTestNode, startClientTestNode } from './test-node';
+import { startTenantNode, type TenantNode } from '../../../test/support/tenant-node';
 
-let node: ClientTestNode;
+let node: TenantNode;
 let client: TributaryClient;
 let proxy: FaultProxy;
 /** The client through the proxy. */
 let proxied: TributaryClient;
 
 beforeAll(async () => {
-  node = await startClientTestNode();
+  node = await startTenantNode();
   client = new TributaryClient({ url: node.url, apiKey: node.key });
   proxy = await FaultProxy.start({ host: '127.0.0.1', port: Number(new URL(node.url).port) });
   proxied = new TributaryClient({

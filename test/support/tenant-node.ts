@@ -1,22 +1,15 @@
-// A real node for the client's tests, one per test file: started as `npm start` runs it (from
-// dist/, so `npm run build` first; npm test does it), on a free port, with its own data dir and
-// its own Postgres database, and a tenant with an all-powerful key.
+// A real node for tests of the client and the CLI, one per test file: started as `npm start`
+// runs it (from dist/, so `npm run build` first; npm test does it), on a free port, with its
+// own data dir and its own Postgres database, and a tenant with an all-powerful key.
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createPostgresDatabase,
-  type TestPostgresDatabase,
-} from '../../../test/support/postgres-database';
-import {
-  callService,
-  type ServiceProcess,
-  startService,
-} from '../../../test/support/service-process';
+import { createPostgresDatabase, type TestPostgresDatabase } from './postgres-database';
+import { callService, type ServiceProcess, startService } from './service-process';
 
-const ADMIN = 'client-tests-operator-token';
+const ADMIN = 'tenant-node-operator-token';
 
-export interface ClientTestNode {
+export interface TenantNode {
   url: string;
   /** An API key of the tenant `clients`. */
   key: string;
@@ -24,8 +17,8 @@ export interface ClientTestNode {
   stop(): Promise<void>;
 }
 
-export async function startClientTestNode(): Promise<ClientTestNode> {
-  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tributary-client-'));
+export async function startTenantNode(): Promise<TenantNode> {
+  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tributary-tenant-node-'));
   let database: TestPostgresDatabase | undefined;
   let service: ServiceProcess | undefined;
   const stop = async () => {
