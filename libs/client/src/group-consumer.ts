@@ -40,8 +40,8 @@ export interface GroupConsumerOptions {
   /** Static membership: rejoining within the session keeps the partitions. */
   instanceId?: string;
   assignor?: JoinGroup['assignor'];
-  /** Records per batch handed to the handler, at most. */
-  maxRecords?: number;
+  /** Records per batch handed to the handler, at most; a function is asked before each poll. */
+  maxRecords?: number | (() => number);
   maxBytes?: number;
   /** How long each poll waits for records (0-30000). */
   maxWaitMs?: number;
@@ -118,7 +118,7 @@ export class GroupConsumer {
         const member = this.member ?? (await this.join());
         const epoch = this.state?.memberEpoch;
         const polled = await this.client.poll(this.group, member.memberId, {
-          maxRecords: this.options.maxRecords ?? CLIENT_DEFAULTS.pollRecordsMax,
+          maxRecords: this.maxRecords(),
           maxWaitMs: this.options.maxWaitMs ?? CLIENT_DEFAULTS.pollWaitMs,
           ...this.readFormats(),
           signal,
@@ -252,6 +252,13 @@ export class GroupConsumer {
 
   private owns(topic: string, partition: number): boolean {
     return this.assignment.some((a) => a.topic === topic && a.partitions.includes(partition));
+  }
+
+  private maxRecords(): number {
+    const { maxRecords } = this.options;
+    return typeof maxRecords === 'function'
+      ? maxRecords()
+      : (maxRecords ?? CLIENT_DEFAULTS.pollRecordsMax);
   }
 
   private readFormats(): { keyFormat?: Format; valueFormat?: Format; maxBytes?: number } {
