@@ -80,6 +80,20 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [noDeepImports] }],
     },
   },
+  {
+    // The CLI's launcher: plain CommonJS, run by Node as it is.
+    files: ['bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
   ...boundaries,
   {
     files: ['libs/**/*.ts'],
