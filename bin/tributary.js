@@ -8,8 +8,7 @@ const root = path.join(__dirname, '..');
 const main = path.join(root, 'dist', 'apps', 'cli', 'src', 'main.js');
 if (!fs.existsSync(main)) {
   process.stderr.write(
-    `tributary: the CLI is not built (${path.relative(process.cwd(), main) || main} is missing): ` +
-      `run \`npm run build\` in ${root} first\n`,
+    `tributary: the CLI is not built (${main} is missing): run \`npm run build\` in ${root}\n`,
   );
   process.exit(1);
 }
