@@ -140,3 +140,8 @@ export function fromFailure(error: unknown, what: string): TributaryError {
           : String(error);
   return TributaryError.client('NETWORK_ERROR', `${what}: ${detail}`, error);
 }
+
+/** An invariant of the client's own: failing it is a bug, thrown as a plain Error. */
+export function invariant(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`@tributary/client invariant failed: ${message}`);
+}

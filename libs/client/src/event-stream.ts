@@ -112,7 +112,7 @@ export class EventStream {
     return this.queued;
   }
 
-  /** The reader's count of queued records moved by `delta`. */
+  /** The EventSource reader's count of queued records moved by `delta`. */
   countQueued(delta: number): void {
     this.queued += delta;
   }
@@ -152,7 +152,7 @@ export class EventStream {
     await this.running?.catch(() => undefined);
   }
 
-  /** The path and query of the stream (without credentials or resume point). */
+  /** The path and query of the stream, without credentials or resume point (for the readers). */
   streamQuery(): { path: string; query: Record<string, string | number | undefined> } {
     const { options } = this;
     return {

@@ -12,7 +12,7 @@
 // retriable BUFFER_FULL; whenWritable() lets a pipeline wait for room before sending.
 import { type TributaryClient } from './client';
 import { CLIENT_DEFAULTS } from './defaults';
-import { fromFailure, TributaryError } from './errors';
+import { fromFailure, invariant, TributaryError } from './errors';
 import { randomId, utf8Length } from './platform';
 import { backoffMs, delay, resolveRetry, type RetryPolicy } from './retry';
 import { type Acks, type Format, type ProduceRecord, type RecordOffset } from './types';
@@ -264,12 +264,17 @@ export class Producer {
       bytes += entry.bytes;
     }
     const batch = queue.pending.splice(0, count);
+    invariant(batch.length >= 1 && batch.length <= this.limits.batchRecordsMax, 'batch size');
     queue.pendingBytes -= bytes;
     queue.inFlight = true;
     void this.deliver(topic, batch).finally(() => {
       queue.inFlight = false;
       this.stats.bufferedRecords -= batch.length;
       this.stats.bufferedBytes -= bytes;
+      invariant(
+        this.stats.bufferedRecords >= 0 && this.stats.bufferedBytes >= 0,
+        'buffer accounting',
+      );
       if (queue.pending.length > 0) this.drain(topic);
       else this.queues.delete(topic);
       this.admitBlocked();
