@@ -1,9 +1,10 @@
 // Type-checked linting, plus the dependency direction of DESIGN.md enforced as import rules.
 // Import cycles (none, not even through types) are checked by test/import-cycles.spec.ts.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['common', 'protocol', 'storage', 'partitions', 'coordination', 'metadata'];
+const LIBS = ['common', 'protocol', 'storage', 'partitions', 'coordination', 'metadata', 'client'];
 
 // Which @tributary libraries each library may import (DESIGN.md, "Dependency direction").
 const ALLOWED = {
@@ -13,7 +14,16 @@ const ALLOWED = {
   coordination: ['common'],
   metadata: ['common'],
   partitions: ['common', 'protocol', 'storage', 'coordination', 'metadata'],
+  // The client is bundled for browsers: it stands alone.
+  client: [],
 };
+
+// libs/client runs in browsers too: no Node built-ins, imported or global.
+const BROWSER_SAFE = 'libs/client runs in browsers too: no Node built-ins.';
+const browserSafePaths = builtinModules
+  .filter((m) => !m.startsWith('_'))
+  .map((name) => ({ name, message: BROWSER_SAFE }));
+const browserSafe = { group: ['node:*'], message: BROWSER_SAFE };
 
 const noDeepImports = {
   group: ['@tributary/*/*', '**/libs/*/src/**', '../../libs/**', '../../../libs/**'],
@@ -26,8 +36,10 @@ const boundaries = LIBS.map((lib) => ({
     'no-restricted-imports': [
       'error',
       {
+        ...(lib === 'client' ? { paths: browserSafePaths } : {}),
         patterns: [
           noDeepImports,
+          ...(lib === 'client' ? [browserSafe] : []),
           { group: ['**/apps/**', '@tributary/apps*'], message: 'libs/ never imports apps/.' },
           ...LIBS.filter((other) => other !== lib && !ALLOWED[lib].includes(other)).map(
             (other) => ({
@@ -72,6 +84,20 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [noDeepImports] }],
     },
   },
+  {
+    // The CLI's launcher: plain CommonJS, run by Node as it is.
+    files: ['bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
   ...boundaries,
   {
     // The web console (.tsx included, type-checked through apps/console/tsconfig.json) runs in
@@ -97,10 +123,29 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['Buffer', 'process', 'require', '__dirname', '__filename', 'global'].map((name) => ({
+          name,
+          message: 'libs/client runs in browsers too: no Node globals.',
+        })),
+      ],
+    },
+  },
+  {
+    // The client's tests run in Node, against a real node.
+    files: ['libs/client/**/*.spec.ts', 'libs/client/test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noDeepImports] }] },
+  },
+  {
     files: [
       '**/*.spec.ts',
       'test/**/*.ts',
       'apps/*/test/**/*.ts',
+      'libs/*/test/**/*.ts',
       'bench/**/*.ts',
       'chaos/**/*.ts',
     ],

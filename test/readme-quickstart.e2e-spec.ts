@@ -1,73 +1,15 @@
 // The README's quickstart works as written: the service started as `npm start` does (in a
 // fresh directory, default DATA_DIR), then the README's curl commands run one by one in bash.
 // Only the port is changed, so the test does not depend on 8080 being free.
-import { execFile, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bash, freePort, readmeBlocks as blocks, streamUntil } from './support/readme';
 import { startService } from './support/service-process';
-
-const README = path.join(__dirname, '..', 'README.md');
-
-/** The code blocks of a README section, in order, with their language. */
-function blocks(heading: string): { lang: string; code: string }[] {
-  const readme = fs.readFileSync(README, 'utf8');
-  const start = readme.indexOf(heading);
-  const next = readme.indexOf('\n#', start + heading.length);
-  const section = readme.slice(start, next === -1 ? undefined : next);
-  return [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({
-    lang: m[1]!,
-    code: m[2]!,
-  }));
-}
 
 function quickstartCommands(): string[] {
   const block = blocks('## Quickstart')[0]?.code ?? '';
   return block.split('\n').filter((line) => line.startsWith('curl '));
-}
-
-/** Runs a streaming command until its output contains `expected`, then stops it. */
-function streamUntil(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-  expected: string,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(expected)) {
-        child.kill();
-        resolve(out);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('exit', () => reject(new Error(`ended without ${expected}: ${out}${err}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function bash(command: string, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', command], { cwd }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${command}\n${stderr}`)) : resolve(stdout),
-    );
-  });
 }
 
 describe('README quickstart', () => {
