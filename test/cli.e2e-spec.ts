@@ -61,7 +61,7 @@ function tributary(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Pro
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 it('creates a topic, produces keyed lines from stdin and consumes them to the end', async () => {
-  const created = await tributary(['topics', 'create', 'cli-orders', '--partitions', '2']);
+  const created = await tributary(['topics', 'create', 'cli-orders', '-p', '2']);
   expect(created).toMatchObject({
     code: 0,
     stdout: 'created topic cli-orders with 2 partitions\n',

@@ -46,16 +46,16 @@ const list: Command = {
 
 const create: Command = {
   name: 'topics create',
-  args: '<topic> [--partitions n] [-r replication-factor] [-C key=value]... [--json]',
+  args: '<topic> [-p partitions] [-r replication-factor] [-C key=value]... [--json]',
   summary: 'create a topic',
   help: [
-    '  --partitions <n>                default 1',
+    '  -p, --partitions <n>            default 1',
     '  -r, --replication-factor <n>    default 1',
     '  -C, --config <key=value>        a topic setting (retention.ms=86400000, ...); repeatable',
     JSON_HELP,
   ].join('\n'),
   options: {
-    partitions: { type: 'string' },
+    partitions: { type: 'string', short: 'p' },
     'replication-factor': { type: 'string', short: 'r' },
     config: { type: 'string', short: 'C', multiple: true },
     json: { type: 'boolean' },
@@ -91,15 +91,15 @@ const describe: Command = {
 
 const alter: Command = {
   name: 'topics alter',
-  args: '<topic> [--partitions n] [-C key=value]... [--json]',
+  args: '<topic> [-p partitions] [-C key=value]... [--json]',
   summary: "add partitions or change a topic's settings",
   help: [
-    '  --partitions <n>            the new partition count (partitions only grow)',
+    '  -p, --partitions <n>        the new partition count (partitions only grow)',
     '  -C, --config <key=value>    a setting to change; key= restores its default; repeatable',
     JSON_HELP,
   ].join('\n'),
   options: {
-    partitions: { type: 'string' },
+    partitions: { type: 'string', short: 'p' },
     config: { type: 'string', short: 'C', multiple: true },
     json: { type: 'boolean' },
   },
