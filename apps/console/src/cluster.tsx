@@ -1,8 +1,7 @@
 // The cluster: its nodes (alive or dead, serving, shutting down or draining), the controller,
 // how many of the tenant's partitions each node leads and holds, and which node leads each
 // partition of the tenant's topics.
-import type { Api } from './api';
-import type { Cluster, Topic } from './api-types';
+import type { Cluster, Topic, TributaryClient } from '@tributary/client';
 import { href } from './route';
 import { usePoll } from './use-poll';
 import { ErrorNote, Loading } from './ui';
@@ -16,16 +15,18 @@ interface ClusterPicture {
   topics: Topic[];
 }
 
-async function loadCluster(api: Api, signal: AbortSignal): Promise<ClusterPicture> {
-  const [cluster, summaries] = await Promise.all([api.cluster(signal), api.topics(signal)]);
+async function loadCluster(client: TributaryClient): Promise<ClusterPicture> {
+  const [cluster, summaries] = await Promise.all([client.describeCluster(), client.listTopics()]);
   const topics = await Promise.all(
-    summaries.slice(0, DESCRIBED_MAX).map((t) => api.topic(t.name, signal).catch(() => undefined)),
+    summaries
+      .slice(0, DESCRIBED_MAX)
+      .map((t) => client.describeTopic(t.name).catch(() => undefined)),
   );
   return { cluster, topics: topics.filter((t): t is Topic => t !== undefined) };
 }
 
-export function ClusterView({ api }: { api: Api }) {
-  const picture = usePoll((signal) => loadCluster(api, signal), REFRESH_MS, [api]);
+export function ClusterView({ client }: { client: TributaryClient }) {
+  const picture = usePoll(() => loadCluster(client), REFRESH_MS, [client]);
   const data = picture.data;
   return (
     <>

@@ -1,8 +1,7 @@
 // One consumer group: its state, its members with what each owns, each partition's committed
 // offset and lag, and the total lag over time, polled every few seconds while the page is open.
 import { useEffect, useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { Assignment, Group } from './api-types';
+import type { Assignment, Group, TributaryClient } from '@tributary/client';
 import { formatCount, formatTime } from './format';
 import { LagChart } from './lag-chart';
 import { addSample, LAG_SAMPLES_MAX, type LagSample } from './lag-history';
@@ -12,8 +11,8 @@ import { ErrorNote, Loading } from './ui';
 
 export const LAG_POLL_MS = 3_000;
 
-export function GroupDetail({ api, group }: { api: Api; group: string }) {
-  const described = usePoll((signal) => api.group(group, signal), LAG_POLL_MS, [api, group]);
+export function GroupDetail({ client, group }: { client: TributaryClient; group: string }) {
+  const described = usePoll(() => client.describeGroup(group), LAG_POLL_MS, [client, group]);
   const [history, setHistory] = useState<LagSample[]>([]);
   const data = described.data;
   useEffect(() => {

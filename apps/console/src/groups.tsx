@@ -1,13 +1,13 @@
 // Consumer groups: every group of the tenant and its state.
-import type { Api } from './api';
+import type { TributaryClient } from '@tributary/client';
 import { href } from './route';
 import { usePoll } from './use-poll';
 import { ErrorNote, Loading } from './ui';
 
 const REFRESH_MS = 5_000;
 
-export function GroupsView({ api }: { api: Api }) {
-  const groups = usePoll((signal) => api.groups(signal), REFRESH_MS, [api]);
+export function GroupsView({ client }: { client: TributaryClient }) {
+  const groups = usePoll(() => client.listGroups(), REFRESH_MS, [client]);
   const data = groups.data;
   return (
     <>

@@ -1,8 +1,7 @@
 // Produce one record: a key, a value given as JSON or as text, a partition (else the key
 // chooses, as Kafka's partitioner would), and headers.
 import { useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { ProducedOffset, ProduceRecord, RecordHeader } from './api-types';
+import type { Header, ProduceRecord, RecordOffset, TributaryClient } from '@tributary/client';
 import { HeaderFields } from './header-fields';
 import { href } from './route';
 import { usePoll } from './use-poll';
@@ -11,21 +10,21 @@ import { ErrorNote, Status } from './ui';
 type ValueFormat = 'json' | 'string';
 
 export function ProduceView({
-  api,
+  client,
   initialTopic,
 }: {
-  api: Api;
+  client: TributaryClient;
   initialTopic?: string | undefined;
 }) {
-  const topics = usePoll((signal) => api.topics(signal), null, [api]);
+  const topics = usePoll(() => client.listTopics(), null, [client]);
   const [topic, setTopic] = useState(initialTopic ?? '');
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const [format, setFormat] = useState<ValueFormat>('json');
   const [partition, setPartition] = useState('');
-  const [headers, setHeaders] = useState<RecordHeader[]>([]);
+  const [headers, setHeaders] = useState<Header[]>([]);
   const [error, setError] = useState<unknown>(undefined);
-  const [written, setWritten] = useState<ProducedOffset | undefined>(undefined);
+  const [written, setWritten] = useState<RecordOffset | undefined>(undefined);
   const names = (topics.data ?? []).map((t) => t.name);
   const chosen = topic === '' ? names[0] : topic;
 
@@ -43,10 +42,12 @@ export function ProduceView({
       setError(failure);
       return;
     }
-    api.produce(chosen, format, [record]).then(([offset]) => {
-      setError(undefined);
-      setWritten(offset);
-    }, setError);
+    client
+      .produce(chosen, [record], { keyFormat: 'string', valueFormat: format })
+      .then(({ offsets: [offset] }) => {
+        setError(undefined);
+        setWritten(offset);
+      }, setError);
   };
 
   return (
@@ -136,7 +137,7 @@ function toRecord(
   value: string,
   format: ValueFormat,
   partition: string,
-  headers: RecordHeader[],
+  headers: Header[],
 ): ProduceRecord {
   const record: ProduceRecord = { value: format === 'json' ? parseJson(value) : value };
   if (key !== '') record.key = key;

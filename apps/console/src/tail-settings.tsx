@@ -1,7 +1,7 @@
 // Where a live tail reads: a topic, all its partitions or one, and where to start.
 import { useState } from 'preact/hooks';
-import type { StartAt, TopicSummary } from './api-types';
-import type { TailOptions } from './tail-socket';
+import type { TopicSummary } from '@tributary/client';
+import type { StartAt, TailOptions } from './tail-socket';
 import { ErrorNote } from './ui';
 
 export type TailStart = TailOptions;

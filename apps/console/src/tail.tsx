@@ -2,8 +2,7 @@
 // latest offset, the earliest, a given offset or a given time. It can be paused (the node then
 // stops pushing once its credit is used) and filtered by text; it keeps the last rows only.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { FetchedRecord, TopicSummary } from './api-types';
+import type { FetchedRecord, TopicSummary, TributaryClient } from '@tributary/client';
 import { appendBounded } from './bounded';
 import {
   formatCount,
@@ -34,8 +33,14 @@ const toRows = (records: FetchedRecord[]): Row[] =>
     text: recordText(record),
   }));
 
-export function TailView({ api, initialTopic }: { api: Api; initialTopic?: string | undefined }) {
-  const topics = usePoll((signal) => api.topics(signal), null, [api]);
+export function TailView({
+  client,
+  initialTopic,
+}: {
+  client: TributaryClient;
+  initialTopic?: string | undefined;
+}) {
+  const topics = usePoll(() => client.listTopics(), null, [client]);
   const [rows, setRows] = useState<Row[]>([]);
   const [received, setReceived] = useState(0);
   const [held, setHeld] = useState<Row[]>([]);
@@ -56,7 +61,7 @@ export function TailView({ api, initialTopic }: { api: Api; initialTopic?: strin
     setReceived(0);
     setPaused(false);
     pausedNow.current = false;
-    const tail = new TailSocket(api, settings, {
+    const tail = new TailSocket(client, settings, {
       records: (records) => {
         const more = toRows(records);
         setReceived((n) => n + records.length);

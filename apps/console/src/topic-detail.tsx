@@ -1,8 +1,7 @@
 // One topic: each partition's leader, replicas, in-sync replicas and offsets (refreshed while
 // shown), its settings, and a form to add partitions and change settings.
 import { useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { Topic } from './api-types';
+import type { Topic, TributaryClient } from '@tributary/client';
 import { formatCount } from './format';
 import { href } from './route';
 import { retainedRecords } from './topics';
@@ -11,8 +10,8 @@ import { ErrorNote, Loading, Status } from './ui';
 
 const REFRESH_MS = 5_000;
 
-export function TopicDetail({ api, topic }: { api: Api; topic: string }) {
-  const described = usePoll((signal) => api.topic(topic, signal), REFRESH_MS, [api, topic]);
+export function TopicDetail({ client, topic }: { client: TributaryClient; topic: string }) {
+  const described = usePoll(() => client.describeTopic(topic), REFRESH_MS, [client, topic]);
   const data = described.data;
   return (
     <>
@@ -34,7 +33,12 @@ export function TopicDetail({ api, topic }: { api: Api; topic: string }) {
             {formatCount(retainedRecords(data))} records retained.
           </p>
           <PartitionTable topic={data} />
-          <AlterTopicForm key={data.name} api={api} topic={data} onAltered={described.reload} />
+          <AlterTopicForm
+            key={data.name}
+            client={client}
+            topic={data}
+            onAltered={described.reload}
+          />
         </>
       )}
     </>
@@ -100,11 +104,11 @@ function PartitionTable({ topic }: { topic: Topic }) {
  * changed is sent, and a setting emptied goes back to its default.
  */
 function AlterTopicForm({
-  api,
+  client,
   topic,
   onAltered,
 }: {
-  api: Api;
+  client: TributaryClient;
   topic: Topic;
   onAltered: () => void;
 }) {
@@ -131,7 +135,7 @@ function AlterTopicForm({
       setDone('Nothing changed.');
       return;
     }
-    api.alterTopic(topic.name, body).then(
+    client.alterTopic(topic.name, body).then(
       (altered) => {
         setError(undefined);
         setEdits({});

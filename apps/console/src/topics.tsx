@@ -1,8 +1,7 @@
 // Topics: every topic of the tenant with its partitions and retained records, and a form to
 // create one.
 import { useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { Topic, TopicSummary } from './api-types';
+import type { Topic, TopicSummary, TributaryClient } from '@tributary/client';
 import { parseConfigLines, TOPIC_CONFIG_NAMES } from './configs';
 import { formatCount } from './format';
 import { href } from './route';
@@ -18,14 +17,14 @@ interface Listed {
   detail: Topic | undefined;
 }
 
-async function loadTopics(api: Api, signal: AbortSignal): Promise<Listed[]> {
-  const summaries = await api.topics(signal);
+async function loadTopics(client: TributaryClient): Promise<Listed[]> {
+  const summaries = await client.listTopics();
   return Promise.all(
     summaries.map(async (summary, index) => ({
       summary,
       detail:
         index < DESCRIBED_MAX
-          ? await api.topic(summary.name, signal).catch(() => undefined)
+          ? await client.describeTopic(summary.name).catch(() => undefined)
           : undefined,
     })),
   );
@@ -39,14 +38,14 @@ export function retainedRecords(topic: Topic): number {
   );
 }
 
-export function TopicsView({ api }: { api: Api }) {
-  const topics = usePoll((signal) => loadTopics(api, signal), REFRESH_MS, [api]);
+export function TopicsView({ client }: { client: TributaryClient }) {
+  const topics = usePoll(() => loadTopics(client), REFRESH_MS, [client]);
   return (
     <>
       <h1>Topics</h1>
       <ErrorNote error={topics.error} />
       {topics.data === undefined ? <Loading what="topics" /> : <TopicTable topics={topics.data} />}
-      <CreateTopicForm api={api} onCreated={topics.reload} />
+      <CreateTopicForm client={client} onCreated={topics.reload} />
     </>
   );
 }
@@ -91,7 +90,13 @@ function TopicTable({ topics }: { topics: Listed[] }) {
   );
 }
 
-function CreateTopicForm({ api, onCreated }: { api: Api; onCreated: () => void }) {
+function CreateTopicForm({
+  client,
+  onCreated,
+}: {
+  client: TributaryClient;
+  onCreated: () => void;
+}) {
   const [name, setName] = useState('');
   const [partitions, setPartitions] = useState('1');
   const [replicationFactor, setReplicationFactor] = useState('1');
@@ -109,7 +114,7 @@ function CreateTopicForm({ api, onCreated }: { api: Api; onCreated: () => void }
       setError(failure);
       return;
     }
-    api
+    client
       .createTopic({
         name: name.trim(),
         partitions: Number(partitions),
