@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { FetchedRecord, TopicSummary, TributaryClient } from '@tributary/client';
 import { appendBounded } from './bounded';
+import { type Column, DataTable } from './data-table';
 import {
   formatCount,
   formatField,
@@ -150,37 +151,33 @@ function describeCounts(received: number, shown: number, held: number): string {
   return `${kept}${held > 0 ? `, ${formatCount(held)} held while paused` : ''}.`;
 }
 
+const RECORD_COLUMNS: Column<Row>[] = [
+  { label: 'Partition', numeric: true, cell: ({ record }) => record.partition },
+  { label: 'Offset', numeric: true, cell: ({ record }) => record.offset },
+  { label: 'Time', class: 'time', cell: ({ record }) => formatTime(record.timestamp) },
+  {
+    label: 'Key',
+    class: 'value',
+    cell: ({ record }) => formatKey(record.key, record.keyFormat === 'binary'),
+  },
+  {
+    label: 'Value',
+    class: 'value',
+    cell: ({ record }) => formatField(record.value, record.valueFormat === 'binary'),
+  },
+  { label: 'Headers', class: 'value', cell: ({ record }) => formatHeaders(record.headers) },
+];
+
 function RecordTable({ rows }: { rows: Row[] }) {
   if (rows.length === 0) return <p class="muted">No records to show.</p>;
   return (
-    <table class="records">
-      <caption class="visually-hidden">Records, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Partition
-          </th>
-          <th scope="col" class="num">
-            Offset
-          </th>
-          <th scope="col">Time</th>
-          <th scope="col">Key</th>
-          <th scope="col">Value</th>
-          <th scope="col">Headers</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...rows].reverse().map(({ id, record }) => (
-          <tr key={id}>
-            <td class="num">{record.partition}</td>
-            <td class="num">{record.offset}</td>
-            <td class="time">{formatTime(record.timestamp)}</td>
-            <td class="value">{formatKey(record.key, record.keyFormat === 'binary')}</td>
-            <td class="value">{formatField(record.value, record.valueFormat === 'binary')}</td>
-            <td class="value">{formatHeaders(record.headers)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      class="records"
+      caption="Records, newest first"
+      captionHidden
+      columns={RECORD_COLUMNS}
+      rows={[...rows].reverse()}
+      rowKey={(row) => row.id}
+    />
   );
 }

@@ -1,7 +1,8 @@
 // One topic: each partition's leader, replicas, in-sync replicas and offsets (refreshed while
 // shown), its settings, and a form to add partitions and change settings.
 import { useState } from 'preact/hooks';
-import type { Topic, TributaryClient } from '@tributary/client';
+import type { PartitionInfo, Topic, TributaryClient } from '@tributary/client';
+import { type Column, DataTable } from './data-table';
 import { formatCount } from './format';
 import { href } from './route';
 import { retainedRecords } from './topics';
@@ -45,57 +46,36 @@ export function TopicDetail({ client, topic }: { client: TributaryClient; topic:
   );
 }
 
+/** A partition's leadership, as the topic's page and the cluster's page show it. */
+export const LEADERSHIP_COLUMNS: Column<PartitionInfo>[] = [
+  { label: 'Partition', numeric: true, cell: (p) => p.partition },
+  { label: 'Leader', numeric: true, cell: (p) => (p.leader >= 0 ? p.leader : 'none') },
+  { label: 'Epoch', numeric: true, cell: (p) => p.leaderEpoch },
+  { label: 'Replicas', cell: (p) => p.replicas.join(', ') },
+  { label: 'In sync', cell: (p) => p.isr.join(', ') },
+];
+
+const PARTITION_COLUMNS: Column<PartitionInfo>[] = [
+  ...LEADERSHIP_COLUMNS,
+  { label: 'Log start', numeric: true, cell: (p) => formatCount(p.logStartOffset) },
+  { label: 'High watermark', numeric: true, cell: (p) => formatCount(p.highWatermark) },
+  { label: 'Log end', numeric: true, cell: (p) => formatCount(p.logEndOffset) },
+  {
+    label: 'Records',
+    numeric: true,
+    cell: (p) => (p.highWatermark >= 0 ? formatCount(p.highWatermark - p.logStartOffset) : '—'),
+  },
+];
+
 function PartitionTable({ topic }: { topic: Topic }) {
   return (
-    <table>
-      <caption>Partitions</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Partition
-          </th>
-          <th scope="col" class="num">
-            Leader
-          </th>
-          <th scope="col" class="num">
-            Epoch
-          </th>
-          <th scope="col">Replicas</th>
-          <th scope="col">In sync</th>
-          <th scope="col" class="num">
-            Log start
-          </th>
-          <th scope="col" class="num">
-            High watermark
-          </th>
-          <th scope="col" class="num">
-            Log end
-          </th>
-          <th scope="col" class="num">
-            Records
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {topic.partitions.map((p) => (
-          <tr key={p.partition}>
-            <th scope="row" class="num">
-              {p.partition}
-            </th>
-            <td class="num">{p.leader >= 0 ? p.leader : 'none'}</td>
-            <td class="num">{p.leaderEpoch}</td>
-            <td>{p.replicas.join(', ')}</td>
-            <td>{p.isr.join(', ')}</td>
-            <td class="num">{formatCount(p.logStartOffset)}</td>
-            <td class="num">{formatCount(p.highWatermark)}</td>
-            <td class="num">{formatCount(p.logEndOffset)}</td>
-            <td class="num">
-              {p.highWatermark >= 0 ? formatCount(p.highWatermark - p.logStartOffset) : '—'}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Partitions"
+      columns={PARTITION_COLUMNS}
+      rows={topic.partitions}
+      rowKey={(p) => p.partition}
+      rowHeader
+    />
   );
 }
 

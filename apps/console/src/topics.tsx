@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { Topic, TopicSummary, TributaryClient } from '@tributary/client';
 import { parseConfigLines, TOPIC_CONFIG_NAMES } from './configs';
+import { type Column, DataTable } from './data-table';
 import { formatCount } from './format';
 import { href } from './route';
 import { usePoll } from './use-poll';
@@ -50,43 +51,43 @@ export function TopicsView({ client }: { client: TributaryClient }) {
   );
 }
 
+const TOPIC_COLUMNS: Column<Listed>[] = [
+  {
+    label: 'Topic',
+    cell: ({ summary }) => (
+      <a href={href({ view: 'topic', topic: summary.name })}>{summary.name}</a>
+    ),
+  },
+  { label: 'Partitions', numeric: true, cell: ({ summary }) => summary.partitions },
+  { label: 'Replication', numeric: true, cell: ({ summary }) => summary.replicationFactor },
+  {
+    label: 'Records retained',
+    numeric: true,
+    cell: ({ detail }) => (detail === undefined ? '—' : formatCount(retainedRecords(detail))),
+  },
+  {
+    label: 'Open',
+    class: 'actions',
+    cell: ({ summary }) => (
+      <>
+        <a href={href({ view: 'tail', topic: summary.name })}>Tail</a>
+        <a href={href({ view: 'produce', topic: summary.name })}>Produce</a>
+      </>
+    ),
+  },
+];
+
 function TopicTable({ topics }: { topics: Listed[] }) {
   if (topics.length === 0) return <p>No topics yet: create one below.</p>;
   return (
-    <table>
-      <caption class="visually-hidden">Topics</caption>
-      <thead>
-        <tr>
-          <th scope="col">Topic</th>
-          <th scope="col" class="num">
-            Partitions
-          </th>
-          <th scope="col" class="num">
-            Replication
-          </th>
-          <th scope="col" class="num">
-            Records retained
-          </th>
-          <th scope="col">Open</th>
-        </tr>
-      </thead>
-      <tbody>
-        {topics.map(({ summary, detail }) => (
-          <tr key={summary.name}>
-            <th scope="row">
-              <a href={href({ view: 'topic', topic: summary.name })}>{summary.name}</a>
-            </th>
-            <td class="num">{summary.partitions}</td>
-            <td class="num">{summary.replicationFactor}</td>
-            <td class="num">{detail === undefined ? '—' : formatCount(retainedRecords(detail))}</td>
-            <td class="actions">
-              <a href={href({ view: 'tail', topic: summary.name })}>Tail</a>
-              <a href={href({ view: 'produce', topic: summary.name })}>Produce</a>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Topics"
+      captionHidden
+      columns={TOPIC_COLUMNS}
+      rows={topics}
+      rowKey={({ summary }) => summary.name}
+      rowHeader
+    />
   );
 }
 
