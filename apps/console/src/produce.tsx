@@ -2,12 +2,18 @@
 // chooses, as Kafka's partitioner would), and headers.
 import { useState } from 'preact/hooks';
 import type { Header, ProduceRecord, RecordOffset, TributaryClient } from '@tributary/client';
+import { type Choice, Choices, Field } from './form-fields';
 import { HeaderFields } from './header-fields';
 import { href } from './route';
 import { usePoll } from './use-poll';
 import { ErrorNote, Status } from './ui';
 
 type ValueFormat = 'json' | 'string';
+
+const VALUE_FORMATS: Choice<ValueFormat>[] = [
+  { value: 'json', label: 'JSON' },
+  { value: 'string', label: 'Text' },
+];
 
 export function ProduceView({
   client,
@@ -67,28 +73,15 @@ export function ProduceView({
             </option>
           ))}
         </select>
-        <label for="produce-key">Key (optional)</label>
-        <input id="produce-key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+        <Field id="produce-key" label="Key (optional)" value={key} onValue={setKey} />
         <fieldset class="span">
           <legend>Value format</legend>
-          <label class="choice">
-            <input
-              type="radio"
-              name="value-format"
-              checked={format === 'json'}
-              onChange={() => setFormat('json')}
-            />
-            JSON
-          </label>
-          <label class="choice">
-            <input
-              type="radio"
-              name="value-format"
-              checked={format === 'string'}
-              onChange={() => setFormat('string')}
-            />
-            Text
-          </label>
+          <Choices
+            name="value-format"
+            choices={VALUE_FORMATS}
+            value={format}
+            onChange={setFormat}
+          />
         </fieldset>
         <label for="produce-value">Value</label>
         <textarea
@@ -101,19 +94,19 @@ export function ProduceView({
         <p id="produce-value-help" class="muted span">
           As JSON, <code>null</code> writes a tombstone. As text, the value is written as typed.
         </p>
-        <label for="produce-partition">Partition (optional)</label>
-        <input
+        <Field
           id="produce-partition"
-          type="number"
-          min={0}
+          label="Partition (optional)"
+          input={{ type: 'number', min: 0 }}
           value={partition}
-          aria-describedby="produce-partition-help"
-          onInput={(e) => setPartition(e.currentTarget.value)}
+          onValue={setPartition}
+          help={
+            <>
+              Empty: the key chooses the partition (as Kafka's partitioner does), or any partition
+              when there is no key.
+            </>
+          }
         />
-        <p id="produce-partition-help" class="muted span">
-          Empty: the key chooses the partition (as Kafka's partitioner does), or any partition when
-          there is no key.
-        </p>
         <HeaderFields headers={headers} onChange={setHeaders} />
         <div class="span">
           <button type="submit">Produce</button>

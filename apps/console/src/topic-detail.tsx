@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import type { PartitionInfo, Topic, TributaryClient } from '@tributary/client';
 import { type Column, DataTable } from './data-table';
 import { formatCount } from './format';
+import { Field } from './form-fields';
 import { href } from './route';
 import { retainedRecords } from './topics';
 import { usePoll } from './use-poll';
@@ -134,25 +135,26 @@ function AlterTopicForm({
     <section aria-labelledby="alter-topic">
       <h2 id="alter-topic">Partitions and settings</h2>
       <form method="post" class="grid" onSubmit={submit}>
-        <label for="alter-partitions">Partitions</label>
-        <input
+        <Field
           id="alter-partitions"
-          type="number"
-          min={topic.partitions.length}
+          label="Partitions"
+          input={{ type: 'number', min: topic.partitions.length }}
           value={partitions}
-          aria-describedby="alter-partitions-help"
-          onInput={(e) => setPartitions(e.currentTarget.value)}
+          onValue={setPartitions}
+          help={
+            <>
+              Partitions can be added, not removed. Records with a key may land on another partition
+              once there are more.
+            </>
+          }
         />
-        <p id="alter-partitions-help" class="muted span">
-          Partitions can be added, not removed. Records with a key may land on another partition
-          once there are more.
-        </p>
         {names.map((name) => (
-          <ConfigField
+          <Field
             key={name}
-            name={name}
+            id={`config-${name.replace(/[^a-z0-9]/gi, '-')}`}
+            label={<code>{name}</code>}
             value={edits[name] ?? topic.configs[name] ?? ''}
-            onChange={(value) => setEdits({ ...edits, [name]: value })}
+            onValue={(value) => setEdits({ ...edits, [name]: value })}
           />
         ))}
         <p class="muted span">Empty a setting to restore its default.</p>
@@ -163,17 +165,5 @@ function AlterTopicForm({
       <ErrorNote error={error} />
       <Status>{done}</Status>
     </section>
-  );
-}
-
-function ConfigField(props: { name: string; value: string; onChange: (value: string) => void }) {
-  const id = `config-${props.name.replace(/[^a-z0-9]/gi, '-')}`;
-  return (
-    <>
-      <label for={id}>
-        <code>{props.name}</code>
-      </label>
-      <input id={id} value={props.value} onInput={(e) => props.onChange(e.currentTarget.value)} />
-    </>
   );
 }

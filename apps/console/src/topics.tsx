@@ -5,6 +5,7 @@ import type { Topic, TopicSummary, TributaryClient } from '@tributary/client';
 import { parseConfigLines, TOPIC_CONFIG_NAMES } from './configs';
 import { type Column, DataTable } from './data-table';
 import { formatCount } from './format';
+import { Field } from './form-fields';
 import { href } from './route';
 import { usePoll } from './use-poll';
 import { ErrorNote, Loading, Status } from './ui';
@@ -135,33 +136,31 @@ function CreateTopicForm({
     <section aria-labelledby="create-topic">
       <h2 id="create-topic">Create a topic</h2>
       <form method="post" class="grid" onSubmit={submit}>
-        <label for="topic-name">Name</label>
-        <input
+        <Field
           id="topic-name"
+          label="Name"
+          input={{
+            required: true,
+            maxLength: 249,
+            pattern: '[a-zA-Z0-9._\\-]+',
+            title: "Letters, digits, '.', '_' and '-'",
+          }}
           value={name}
-          required
-          maxLength={249}
-          pattern="[a-zA-Z0-9._\-]+"
-          title="Letters, digits, '.', '_' and '-'"
-          onInput={(e) => setName(e.currentTarget.value)}
+          onValue={setName}
         />
-        <label for="topic-partitions">Partitions</label>
-        <input
+        <Field
           id="topic-partitions"
-          type="number"
-          min={1}
+          label="Partitions"
+          input={{ type: 'number', min: 1, required: true }}
           value={partitions}
-          required
-          onInput={(e) => setPartitions(e.currentTarget.value)}
+          onValue={setPartitions}
         />
-        <label for="topic-replication">Replication factor</label>
-        <input
+        <Field
           id="topic-replication"
-          type="number"
-          min={1}
+          label="Replication factor"
+          input={{ type: 'number', min: 1, required: true }}
           value={replicationFactor}
-          required
-          onInput={(e) => setReplicationFactor(e.currentTarget.value)}
+          onValue={setReplicationFactor}
         />
         <label for="topic-configs">Settings (optional)</label>
         <textarea
