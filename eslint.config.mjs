@@ -101,16 +101,25 @@ export default tseslint.config(
   ...boundaries,
   {
     // The web console (.tsx included, type-checked through apps/console/tsconfig.json) runs in
-    // a browser and talks to the node over HTTP only.
+    // a browser and talks to the node over HTTP only, through the browser-safe client.
     files: ['apps/console/**/*.ts', 'apps/console/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            noDeepImports,
             {
-              group: ['node:*', '@tributary/*', '../../*', '**/apps/*/src/**', '**/libs/**'],
-              message: 'apps/console runs in a browser: it imports preact and its own files only.',
+              group: [
+                'node:*',
+                '@tributary/*',
+                '!@tributary/client',
+                '../../*',
+                '**/apps/*/src/**',
+                '**/libs/**',
+              ],
+              message:
+                'apps/console runs in a browser: it imports preact, @tributary/client and its own files only.',
             },
           ],
         },

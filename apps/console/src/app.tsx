@@ -2,7 +2,8 @@
 // cluster) under one navigation, each addressed by the URL's fragment.
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Api } from './api';
+import type { TributaryClient } from '@tributary/client';
+import { consoleClient } from './client';
 import { ClusterView } from './cluster';
 import { GroupDetail } from './group-detail';
 import { GroupsView } from './groups';
@@ -46,7 +47,7 @@ function App() {
 }
 
 function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void }) {
-  const api = useMemo(() => new Api(apiKey), [apiKey]);
+  const client = useMemo(() => consoleClient(apiKey), [apiKey]);
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const section = SECTIONS.find((s) => (s.matches as readonly string[]).includes(route.view));
@@ -78,28 +79,28 @@ function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void 
         </button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        <View api={api} route={route} />
+        <View client={client} route={route} />
       </main>
     </>
   );
 }
 
-function View({ api, route }: { api: Api; route: Route }) {
+function View({ client, route }: { client: TributaryClient; route: Route }) {
   switch (route.view) {
     case 'topics':
-      return <TopicsView api={api} />;
+      return <TopicsView client={client} />;
     case 'topic':
-      return <TopicDetail key={route.topic} api={api} topic={route.topic} />;
+      return <TopicDetail key={route.topic} client={client} topic={route.topic} />;
     case 'tail':
-      return <TailView key={route.topic} api={api} initialTopic={route.topic} />;
+      return <TailView key={route.topic} client={client} initialTopic={route.topic} />;
     case 'produce':
-      return <ProduceView key={route.topic} api={api} initialTopic={route.topic} />;
+      return <ProduceView key={route.topic} client={client} initialTopic={route.topic} />;
     case 'groups':
-      return <GroupsView api={api} />;
+      return <GroupsView client={client} />;
     case 'group':
-      return <GroupDetail key={route.group} api={api} group={route.group} />;
+      return <GroupDetail key={route.group} client={client} group={route.group} />;
     case 'cluster':
-      return <ClusterView api={api} />;
+      return <ClusterView client={client} />;
   }
 }
 

@@ -1,9 +1,16 @@
 // The cluster: its nodes (alive or dead, serving, shutting down or draining), the controller,
 // how many of the tenant's partitions each node leads and holds, and which node leads each
 // partition of the tenant's topics.
-import type { Api } from './api';
-import type { Cluster, Topic } from './api-types';
+import type {
+  Cluster,
+  ClusterNode,
+  PartitionInfo,
+  Topic,
+  TributaryClient,
+} from '@tributary/client';
+import { type Column, DataTable } from './data-table';
 import { href } from './route';
+import { LEADERSHIP_COLUMNS } from './topic-detail';
 import { usePoll } from './use-poll';
 import { ErrorNote, Loading } from './ui';
 
@@ -16,16 +23,18 @@ interface ClusterPicture {
   topics: Topic[];
 }
 
-async function loadCluster(api: Api, signal: AbortSignal): Promise<ClusterPicture> {
-  const [cluster, summaries] = await Promise.all([api.cluster(signal), api.topics(signal)]);
+async function loadCluster(client: TributaryClient): Promise<ClusterPicture> {
+  const [cluster, summaries] = await Promise.all([client.describeCluster(), client.listTopics()]);
   const topics = await Promise.all(
-    summaries.slice(0, DESCRIBED_MAX).map((t) => api.topic(t.name, signal).catch(() => undefined)),
+    summaries
+      .slice(0, DESCRIBED_MAX)
+      .map((t) => client.describeTopic(t.name).catch(() => undefined)),
   );
   return { cluster, topics: topics.filter((t): t is Topic => t !== undefined) };
 }
 
-export function ClusterView({ api }: { api: Api }) {
-  const picture = usePoll((signal) => loadCluster(api, signal), REFRESH_MS, [api]);
+export function ClusterView({ client }: { client: TributaryClient }) {
+  const picture = usePoll(() => loadCluster(client), REFRESH_MS, [client]);
   const data = picture.data;
   return (
     <>
@@ -51,87 +60,49 @@ export function ClusterView({ api }: { api: Api }) {
 }
 
 function NodeTable({ cluster }: { cluster: Cluster }) {
+  const columns: Column<ClusterNode>[] = [
+    {
+      label: 'Node',
+      numeric: true,
+      cell: (n) => `${n.id}${n.id === cluster.controller ? ' (controller)' : ''}`,
+    },
+    { label: 'Address', cell: (n) => `${n.host}:${n.port}` },
+    { label: 'RPC port', numeric: true, cell: (n) => n.rpcPort },
+    {
+      label: 'Status',
+      cell: (n) => <span class={n.status === 'alive' ? 'ok' : 'bad'}>{n.status}</span>,
+    },
+    { label: 'State', cell: (n) => n.state ?? '' },
+    { label: 'Leads', numeric: true, cell: (n) => n.leaders },
+    { label: 'Replicas', numeric: true, cell: (n) => n.replicas },
+  ];
   return (
-    <table>
-      <caption>Nodes</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Node
-          </th>
-          <th scope="col">Address</th>
-          <th scope="col" class="num">
-            RPC port
-          </th>
-          <th scope="col">Status</th>
-          <th scope="col">State</th>
-          <th scope="col" class="num">
-            Leads
-          </th>
-          <th scope="col" class="num">
-            Replicas
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {cluster.nodes.map((n) => (
-          <tr key={n.id}>
-            <th scope="row" class="num">
-              {n.id}
-              {n.id === cluster.controller ? ' (controller)' : ''}
-            </th>
-            <td>
-              {n.host}:{n.port}
-            </td>
-            <td class="num">{n.rpcPort}</td>
-            <td class={n.status === 'alive' ? 'ok' : 'bad'}>{n.status}</td>
-            <td>{n.state ?? ''}</td>
-            <td class="num">{n.leaders}</td>
-            <td class="num">{n.replicas}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Nodes"
+      columns={columns}
+      rows={cluster.nodes}
+      rowKey={(n) => n.id}
+      rowHeader
+    />
   );
 }
+
+/** A partition with the topic it belongs to. */
+type TopicPartition = PartitionInfo & { topic: string };
+
+const LEADER_COLUMNS: Column<TopicPartition>[] = [
+  { label: 'Topic', cell: (p) => <a href={href({ view: 'topic', topic: p.topic })}>{p.topic}</a> },
+  ...LEADERSHIP_COLUMNS,
+];
 
 function LeaderTable({ topics }: { topics: Topic[] }) {
   if (topics.length === 0) return <p>No topics, so no partition leaders.</p>;
   return (
-    <table>
-      <caption>Partition leaders</caption>
-      <thead>
-        <tr>
-          <th scope="col">Topic</th>
-          <th scope="col" class="num">
-            Partition
-          </th>
-          <th scope="col" class="num">
-            Leader
-          </th>
-          <th scope="col" class="num">
-            Epoch
-          </th>
-          <th scope="col">Replicas</th>
-          <th scope="col">In sync</th>
-        </tr>
-      </thead>
-      <tbody>
-        {topics.flatMap((t) =>
-          t.partitions.map((p) => (
-            <tr key={`${t.name}:${p.partition}`}>
-              <td>
-                <a href={href({ view: 'topic', topic: t.name })}>{t.name}</a>
-              </td>
-              <td class="num">{p.partition}</td>
-              <td class="num">{p.leader >= 0 ? p.leader : 'none'}</td>
-              <td class="num">{p.leaderEpoch}</td>
-              <td>{p.replicas.join(', ')}</td>
-              <td>{p.isr.join(', ')}</td>
-            </tr>
-          )),
-        )}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Partition leaders"
+      columns={LEADER_COLUMNS}
+      rows={topics.flatMap((t) => t.partitions.map((p) => ({ ...p, topic: t.name })))}
+      rowKey={(p) => `${p.topic}:${p.partition}`}
+    />
   );
 }

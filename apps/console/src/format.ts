@@ -1,5 +1,5 @@
 // How numbers, times and record fields are shown.
-import type { FetchedRecord, RecordHeader } from './api-types';
+import type { FetchedRecord, Header } from '@tributary/client';
 
 const COUNT = new Intl.NumberFormat('en');
 
@@ -32,7 +32,7 @@ export function formatField(value: unknown, binary: boolean): string {
   return JSON.stringify(value);
 }
 
-export function formatHeaders(headers: readonly RecordHeader[]): string {
+export function formatHeaders(headers: readonly Header[]): string {
   return headers.map((h) => `${h.key}=${h.value ?? 'null'}`).join(', ');
 }
 

@@ -1,8 +1,14 @@
 // One consumer group: its state, its members with what each owns, each partition's committed
 // offset and lag, and the total lag over time, polled every few seconds while the page is open.
 import { useEffect, useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { Assignment, Group } from './api-types';
+import type {
+  Assignment,
+  Group,
+  GroupMember,
+  GroupOffset,
+  TributaryClient,
+} from '@tributary/client';
+import { type Column, DataTable } from './data-table';
 import { formatCount, formatTime } from './format';
 import { LagChart } from './lag-chart';
 import { addSample, LAG_SAMPLES_MAX, type LagSample } from './lag-history';
@@ -12,8 +18,8 @@ import { ErrorNote, Loading } from './ui';
 
 export const LAG_POLL_MS = 3_000;
 
-export function GroupDetail({ api, group }: { api: Api; group: string }) {
-  const described = usePoll((signal) => api.group(group, signal), LAG_POLL_MS, [api, group]);
+export function GroupDetail({ client, group }: { client: TributaryClient; group: string }) {
+  const described = usePoll(() => client.describeGroup(group), LAG_POLL_MS, [client, group]);
   const [history, setHistory] = useState<LagSample[]>([]);
   const data = described.data;
   useEffect(() => {
@@ -59,76 +65,51 @@ function assignmentText(assignment: Assignment[]): string {
   return owned.map((a) => `${a.topic}: ${a.partitions.join(', ')}`).join('; ');
 }
 
+const MEMBER_COLUMNS: Column<GroupMember>[] = [
+  { label: 'Member', class: 'id', cell: (m) => m.instanceId ?? m.memberId },
+  { label: 'Epoch', numeric: true, cell: (m) => m.memberEpoch },
+  {
+    label: 'Subscribed to',
+    cell: (m) => m.subscription.topics?.join(', ') ?? `/${m.subscription.topicPattern ?? ''}/`,
+  },
+  { label: 'Assigned', cell: (m) => assignmentText(m.assignment) },
+  {
+    label: 'Last heard from',
+    class: 'time',
+    cell: (m) => formatTime(Date.parse(m.lastHeartbeatAt)),
+  },
+];
+
 function MemberTable({ group }: { group: Group }) {
   if (group.members.length === 0) return <p>No members.</p>;
   return (
-    <table>
-      <caption>Members</caption>
-      <thead>
-        <tr>
-          <th scope="col">Member</th>
-          <th scope="col" class="num">
-            Epoch
-          </th>
-          <th scope="col">Subscribed to</th>
-          <th scope="col">Assigned</th>
-          <th scope="col">Last heard from</th>
-        </tr>
-      </thead>
-      <tbody>
-        {group.members.map((m) => (
-          <tr key={m.memberId}>
-            <th scope="row" class="id">
-              {m.instanceId ?? m.memberId}
-            </th>
-            <td class="num">{m.memberEpoch}</td>
-            <td>{m.subscription.topics?.join(', ') ?? `/${m.subscription.topicPattern ?? ''}/`}</td>
-            <td>{assignmentText(m.assignment)}</td>
-            <td class="time">{formatTime(Date.parse(m.lastHeartbeatAt))}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Members"
+      columns={MEMBER_COLUMNS}
+      rows={group.members}
+      rowKey={(m) => m.memberId}
+      rowHeader
+    />
   );
 }
+
+const OFFSET_COLUMNS: Column<GroupOffset>[] = [
+  { label: 'Topic', cell: (o) => o.topic },
+  { label: 'Partition', numeric: true, cell: (o) => o.partition },
+  { label: 'Committed', numeric: true, cell: (o) => formatCount(o.committedOffset) },
+  { label: 'Position', numeric: true, cell: (o) => formatCount(o.position) },
+  { label: 'High watermark', numeric: true, cell: (o) => formatCount(o.highWatermark) },
+  { label: 'Lag', numeric: true, class: 'lag', cell: (o) => formatCount(o.lag) },
+];
 
 function OffsetTable({ group }: { group: Group }) {
   if (group.offsets.length === 0) return <p>No committed offsets yet.</p>;
   return (
-    <table>
-      <caption>Offsets and lag</caption>
-      <thead>
-        <tr>
-          <th scope="col">Topic</th>
-          <th scope="col" class="num">
-            Partition
-          </th>
-          <th scope="col" class="num">
-            Committed
-          </th>
-          <th scope="col" class="num">
-            Position
-          </th>
-          <th scope="col" class="num">
-            High watermark
-          </th>
-          <th scope="col" class="num">
-            Lag
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {group.offsets.map((o) => (
-          <tr key={`${o.topic}:${o.partition}`}>
-            <td>{o.topic}</td>
-            <td class="num">{o.partition}</td>
-            <td class="num">{formatCount(o.committedOffset)}</td>
-            <td class="num">{formatCount(o.position)}</td>
-            <td class="num">{formatCount(o.highWatermark)}</td>
-            <td class="num lag">{formatCount(o.lag)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Offsets and lag"
+      columns={OFFSET_COLUMNS}
+      rows={group.offsets}
+      rowKey={(o) => `${o.topic}:${o.partition}`}
+    />
   );
 }

@@ -1,13 +1,19 @@
 // Consumer groups: every group of the tenant and its state.
-import type { Api } from './api';
+import type { GroupSummary, TributaryClient } from '@tributary/client';
+import { type Column, DataTable } from './data-table';
 import { href } from './route';
 import { usePoll } from './use-poll';
 import { ErrorNote, Loading } from './ui';
 
 const REFRESH_MS = 5_000;
 
-export function GroupsView({ api }: { api: Api }) {
-  const groups = usePoll((signal) => api.groups(signal), REFRESH_MS, [api]);
+const GROUP_COLUMNS: Column<GroupSummary>[] = [
+  { label: 'Group', cell: (g) => <a href={href({ view: 'group', group: g.group })}>{g.group}</a> },
+  { label: 'State', cell: (g) => g.state },
+];
+
+export function GroupsView({ client }: { client: TributaryClient }) {
+  const groups = usePoll(() => client.listGroups(), REFRESH_MS, [client]);
   const data = groups.data;
   return (
     <>
@@ -22,25 +28,14 @@ export function GroupsView({ api }: { api: Api }) {
           <code>group</code>).
         </p>
       ) : (
-        <table>
-          <caption class="visually-hidden">Consumer groups</caption>
-          <thead>
-            <tr>
-              <th scope="col">Group</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.map((g) => (
-              <tr key={g.group}>
-                <th scope="row">
-                  <a href={href({ view: 'group', group: g.group })}>{g.group}</a>
-                </th>
-                <td>{g.state}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Consumer groups"
+          captionHidden
+          columns={GROUP_COLUMNS}
+          rows={data}
+          rowKey={(g) => g.group}
+          rowHeader
+        />
       )}
     </>
   );

@@ -1,10 +1,7 @@
 // Record headers as rows of name and value, added and removed one at a time.
-import type { RecordHeader } from './api-types';
+import type { Header } from '@tributary/client';
 
-export function HeaderFields(props: {
-  headers: RecordHeader[];
-  onChange: (headers: RecordHeader[]) => void;
-}) {
+export function HeaderFields(props: { headers: Header[]; onChange: (headers: Header[]) => void }) {
   const { headers, onChange } = props;
   const set = (index: number, field: 'key' | 'value', text: string) =>
     onChange(headers.map((h, i) => (i === index ? { ...h, [field]: text } : h)));

@@ -1,5 +1,5 @@
 // The lag of a group over time, sampled at each poll while its page is open, kept bounded.
-import type { Group } from './api-types';
+import type { Group } from '@tributary/client';
 import { appendBounded } from './bounded';
 
 /** Samples kept: at one poll every few seconds, several minutes. */

@@ -1,8 +1,8 @@
 // Produce one record: a key, a value given as JSON or as text, a partition (else the key
 // chooses, as Kafka's partitioner would), and headers.
 import { useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { ProducedOffset, ProduceRecord, RecordHeader } from './api-types';
+import type { Header, ProduceRecord, RecordOffset, TributaryClient } from '@tributary/client';
+import { type Choice, Choices, Field } from './form-fields';
 import { HeaderFields } from './header-fields';
 import { href } from './route';
 import { usePoll } from './use-poll';
@@ -10,22 +10,27 @@ import { ErrorNote, Status } from './ui';
 
 type ValueFormat = 'json' | 'string';
 
+const VALUE_FORMATS: Choice<ValueFormat>[] = [
+  { value: 'json', label: 'JSON' },
+  { value: 'string', label: 'Text' },
+];
+
 export function ProduceView({
-  api,
+  client,
   initialTopic,
 }: {
-  api: Api;
+  client: TributaryClient;
   initialTopic?: string | undefined;
 }) {
-  const topics = usePoll((signal) => api.topics(signal), null, [api]);
+  const topics = usePoll(() => client.listTopics(), null, [client]);
   const [topic, setTopic] = useState(initialTopic ?? '');
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const [format, setFormat] = useState<ValueFormat>('json');
   const [partition, setPartition] = useState('');
-  const [headers, setHeaders] = useState<RecordHeader[]>([]);
+  const [headers, setHeaders] = useState<Header[]>([]);
   const [error, setError] = useState<unknown>(undefined);
-  const [written, setWritten] = useState<ProducedOffset | undefined>(undefined);
+  const [written, setWritten] = useState<RecordOffset | undefined>(undefined);
   const names = (topics.data ?? []).map((t) => t.name);
   const chosen = topic === '' ? names[0] : topic;
 
@@ -43,10 +48,12 @@ export function ProduceView({
       setError(failure);
       return;
     }
-    api.produce(chosen, format, [record]).then(([offset]) => {
-      setError(undefined);
-      setWritten(offset);
-    }, setError);
+    client
+      .produce(chosen, [record], { keyFormat: 'string', valueFormat: format })
+      .then(({ offsets: [offset] }) => {
+        setError(undefined);
+        setWritten(offset);
+      }, setError);
   };
 
   return (
@@ -66,28 +73,15 @@ export function ProduceView({
             </option>
           ))}
         </select>
-        <label for="produce-key">Key (optional)</label>
-        <input id="produce-key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+        <Field id="produce-key" label="Key (optional)" value={key} onValue={setKey} />
         <fieldset class="span">
           <legend>Value format</legend>
-          <label class="choice">
-            <input
-              type="radio"
-              name="value-format"
-              checked={format === 'json'}
-              onChange={() => setFormat('json')}
-            />
-            JSON
-          </label>
-          <label class="choice">
-            <input
-              type="radio"
-              name="value-format"
-              checked={format === 'string'}
-              onChange={() => setFormat('string')}
-            />
-            Text
-          </label>
+          <Choices
+            name="value-format"
+            choices={VALUE_FORMATS}
+            value={format}
+            onChange={setFormat}
+          />
         </fieldset>
         <label for="produce-value">Value</label>
         <textarea
@@ -100,19 +94,19 @@ export function ProduceView({
         <p id="produce-value-help" class="muted span">
           As JSON, <code>null</code> writes a tombstone. As text, the value is written as typed.
         </p>
-        <label for="produce-partition">Partition (optional)</label>
-        <input
+        <Field
           id="produce-partition"
-          type="number"
-          min={0}
+          label="Partition (optional)"
+          input={{ type: 'number', min: 0 }}
           value={partition}
-          aria-describedby="produce-partition-help"
-          onInput={(e) => setPartition(e.currentTarget.value)}
+          onValue={setPartition}
+          help={
+            <>
+              Empty: the key chooses the partition (as Kafka's partitioner does), or any partition
+              when there is no key.
+            </>
+          }
         />
-        <p id="produce-partition-help" class="muted span">
-          Empty: the key chooses the partition (as Kafka's partitioner does), or any partition when
-          there is no key.
-        </p>
         <HeaderFields headers={headers} onChange={setHeaders} />
         <div class="span">
           <button type="submit">Produce</button>
@@ -136,7 +130,7 @@ function toRecord(
   value: string,
   format: ValueFormat,
   partition: string,
-  headers: RecordHeader[],
+  headers: Header[],
 ): ProduceRecord {
   const record: ProduceRecord = { value: format === 'json' ? parseJson(value) : value };
   if (key !== '') record.key = key;

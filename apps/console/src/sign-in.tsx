@@ -1,6 +1,6 @@
 // Sign-in: the tenant API key, checked against the node (a list of topics) before it is kept.
 import { useState } from 'preact/hooks';
-import { Api } from './api';
+import { consoleClient } from './client';
 import { ErrorNote } from './ui';
 
 export function SignIn({ onSignIn }: { onSignIn: (key: string) => void }) {
@@ -16,13 +16,15 @@ export function SignIn({ onSignIn }: { onSignIn: (key: string) => void }) {
       return;
     }
     setBusy(true);
-    new Api(trimmed).topics().then(
-      () => onSignIn(trimmed),
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    consoleClient(trimmed)
+      .listTopics()
+      .then(
+        () => onSignIn(trimmed),
+        (failure: unknown) => {
+          setError(failure);
+          setBusy(false);
+        },
+      );
   };
 
   return (

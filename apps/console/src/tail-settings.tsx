@@ -1,18 +1,19 @@
 // Where a live tail reads: a topic, all its partitions or one, and where to start.
 import { useState } from 'preact/hooks';
-import type { StartAt, TopicSummary } from './api-types';
-import type { TailOptions } from './tail-socket';
+import type { TopicSummary } from '@tributary/client';
+import type { StartAt, TailOptions } from './tail-socket';
+import { type Choice, Choices, Field } from './form-fields';
 import { ErrorNote } from './ui';
 
 export type TailStart = TailOptions;
 
 type StartKind = 'latest' | 'earliest' | 'offset' | 'time';
 
-const START_KINDS: { kind: StartKind; label: string }[] = [
-  { kind: 'latest', label: 'New records only' },
-  { kind: 'earliest', label: 'From the earliest' },
-  { kind: 'offset', label: 'From offset' },
-  { kind: 'time', label: 'From time' },
+const START_KINDS: Choice<StartKind>[] = [
+  { value: 'latest', label: 'New records only' },
+  { value: 'earliest', label: 'From the earliest' },
+  { value: 'offset', label: 'From offset' },
+  { value: 'time', label: 'From time' },
 ];
 
 export function TailSettings(props: {
@@ -83,41 +84,27 @@ export function TailSettings(props: {
       </div>
       <fieldset>
         <legend>Start</legend>
-        {START_KINDS.map((k) => (
-          <label key={k.kind} class="choice">
-            <input
-              type="radio"
-              name="tail-start"
-              value={k.kind}
-              checked={kind === k.kind}
-              onChange={() => setKind(k.kind)}
-            />
-            {k.label}
-          </label>
-        ))}
+        <Choices name="tail-start" choices={START_KINDS} value={kind} onChange={setKind} />
         <div class="grid">
-          <label for="tail-offset">Offset</label>
-          <input
+          <Field
             id="tail-offset"
-            type="number"
-            min={0}
+            label="Offset"
+            input={{ type: 'number', min: 0, disabled: kind !== 'offset' }}
             value={offset}
-            disabled={kind !== 'offset'}
-            aria-describedby="tail-offset-help"
-            onInput={(e) => setOffset(e.currentTarget.value)}
+            onValue={setOffset}
+            help={
+              <>
+                The offset applies to each partition read: choose one partition to start at one of
+                its offsets.
+              </>
+            }
           />
-          <p id="tail-offset-help" class="muted span">
-            The offset applies to each partition read: choose one partition to start at one of its
-            offsets.
-          </p>
-          <label for="tail-time">Time (local)</label>
-          <input
+          <Field
             id="tail-time"
-            type="datetime-local"
-            step={1}
+            label="Time (local)"
+            input={{ type: 'datetime-local', step: 1, disabled: kind !== 'time' }}
             value={time}
-            disabled={kind !== 'time'}
-            onInput={(e) => setTime(e.currentTarget.value)}
+            onValue={setTime}
           />
         </div>
       </fieldset>

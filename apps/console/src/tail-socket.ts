@@ -2,11 +2,21 @@
 // then one subscription to a topic's partitions from where the user chose, with credit. The
 // server pushes only while credit remains; the tail grants more as records arrive, in windows,
 // and grants none while paused, so a paused tail holds at most one window.
-import type { Api } from './api';
-import type { FetchedRecord, StartAt } from './api-types';
+//
+// Not the client's WsConsumer, which is made for consuming rather than watching: it subscribes
+// one partition per subscription (64 at most on a connection, where a topic may have
+// thousands), resolves the start into offsets over HTTP (a call per partition) before it
+// connects, and gives credit back only when its handler returns, so a pause would have to hold
+// the handler, and the records pushed meanwhile would wait inside it, unseen and uncounted.
+// What the tail shares with it is the client: the ticket call, the record type, the start.
+import type { FetchedRecord, TributaryClient, WsStart } from '@tributary/client';
+import { describeError } from './ui';
 
 /** Records the server may push beyond those the tail has seen. */
 export const CREDIT_WINDOW = 200;
+
+/** Where a live tail starts: the latest or earliest offset, an offset, or a time. */
+export type StartAt = Exclude<WsStart, { positions: Record<number, number> }>;
 
 export type TailState = 'connecting' | 'live' | 'closed';
 
@@ -40,7 +50,7 @@ export class TailSocket {
   private ended = false;
 
   constructor(
-    private readonly api: Api,
+    private readonly client: TributaryClient,
     private readonly options: TailOptions,
     private readonly listener: TailListener,
   ) {}
@@ -49,16 +59,13 @@ export class TailSocket {
     this.listener.state('connecting');
     let ticket: string;
     try {
-      ticket = await this.api.ticket();
+      ({ ticket } = await this.client.createWsTicket());
     } catch (error) {
-      this.end(`no ticket: ${error instanceof Error ? error.message : String(error)}`);
+      this.end(`no ticket: ${describeError(error)}`);
       return;
     }
     if (this.ended) return;
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(
-      `${scheme}//${location.host}/v1/ws?ticket=${encodeURIComponent(ticket)}`,
-    );
+    const socket = new WebSocket(this.client.http.url('/v1/ws', { ticket }).replace(/^http/, 'ws'));
     this.socket = socket;
     socket.onopen = () => this.subscribe();
     socket.onmessage = (event) => this.onFrame(String(event.data));

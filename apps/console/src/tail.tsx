@@ -2,9 +2,9 @@
 // latest offset, the earliest, a given offset or a given time. It can be paused (the node then
 // stops pushing once its credit is used) and filtered by text; it keeps the last rows only.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { FetchedRecord, TopicSummary } from './api-types';
+import type { FetchedRecord, TopicSummary, TributaryClient } from '@tributary/client';
 import { appendBounded } from './bounded';
+import { type Column, DataTable } from './data-table';
 import {
   formatCount,
   formatField,
@@ -34,8 +34,14 @@ const toRows = (records: FetchedRecord[]): Row[] =>
     text: recordText(record),
   }));
 
-export function TailView({ api, initialTopic }: { api: Api; initialTopic?: string | undefined }) {
-  const topics = usePoll((signal) => api.topics(signal), null, [api]);
+export function TailView({
+  client,
+  initialTopic,
+}: {
+  client: TributaryClient;
+  initialTopic?: string | undefined;
+}) {
+  const topics = usePoll(() => client.listTopics(), null, [client]);
   const [rows, setRows] = useState<Row[]>([]);
   const [received, setReceived] = useState(0);
   const [held, setHeld] = useState<Row[]>([]);
@@ -56,7 +62,7 @@ export function TailView({ api, initialTopic }: { api: Api; initialTopic?: strin
     setReceived(0);
     setPaused(false);
     pausedNow.current = false;
-    const tail = new TailSocket(api, settings, {
+    const tail = new TailSocket(client, settings, {
       records: (records) => {
         const more = toRows(records);
         setReceived((n) => n + records.length);
@@ -145,37 +151,33 @@ function describeCounts(received: number, shown: number, held: number): string {
   return `${kept}${held > 0 ? `, ${formatCount(held)} held while paused` : ''}.`;
 }
 
+const RECORD_COLUMNS: Column<Row>[] = [
+  { label: 'Partition', numeric: true, cell: ({ record }) => record.partition },
+  { label: 'Offset', numeric: true, cell: ({ record }) => record.offset },
+  { label: 'Time', class: 'time', cell: ({ record }) => formatTime(record.timestamp) },
+  {
+    label: 'Key',
+    class: 'value',
+    cell: ({ record }) => formatKey(record.key, record.keyFormat === 'binary'),
+  },
+  {
+    label: 'Value',
+    class: 'value',
+    cell: ({ record }) => formatField(record.value, record.valueFormat === 'binary'),
+  },
+  { label: 'Headers', class: 'value', cell: ({ record }) => formatHeaders(record.headers) },
+];
+
 function RecordTable({ rows }: { rows: Row[] }) {
   if (rows.length === 0) return <p class="muted">No records to show.</p>;
   return (
-    <table class="records">
-      <caption class="visually-hidden">Records, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Partition
-          </th>
-          <th scope="col" class="num">
-            Offset
-          </th>
-          <th scope="col">Time</th>
-          <th scope="col">Key</th>
-          <th scope="col">Value</th>
-          <th scope="col">Headers</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...rows].reverse().map(({ id, record }) => (
-          <tr key={id}>
-            <td class="num">{record.partition}</td>
-            <td class="num">{record.offset}</td>
-            <td class="time">{formatTime(record.timestamp)}</td>
-            <td class="value">{formatKey(record.key, record.keyFormat === 'binary')}</td>
-            <td class="value">{formatField(record.value, record.valueFormat === 'binary')}</td>
-            <td class="value">{formatHeaders(record.headers)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      class="records"
+      caption="Records, newest first"
+      captionHidden
+      columns={RECORD_COLUMNS}
+      rows={[...rows].reverse()}
+      rowKey={(row) => row.id}
+    />
   );
 }

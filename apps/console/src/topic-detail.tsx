@@ -1,9 +1,10 @@
 // One topic: each partition's leader, replicas, in-sync replicas and offsets (refreshed while
 // shown), its settings, and a form to add partitions and change settings.
 import { useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { Topic } from './api-types';
+import type { PartitionInfo, Topic, TributaryClient } from '@tributary/client';
+import { type Column, DataTable } from './data-table';
 import { formatCount } from './format';
+import { Field } from './form-fields';
 import { href } from './route';
 import { retainedRecords } from './topics';
 import { usePoll } from './use-poll';
@@ -11,8 +12,8 @@ import { ErrorNote, Loading, Status } from './ui';
 
 const REFRESH_MS = 5_000;
 
-export function TopicDetail({ api, topic }: { api: Api; topic: string }) {
-  const described = usePoll((signal) => api.topic(topic, signal), REFRESH_MS, [api, topic]);
+export function TopicDetail({ client, topic }: { client: TributaryClient; topic: string }) {
+  const described = usePoll(() => client.describeTopic(topic), REFRESH_MS, [client, topic]);
   const data = described.data;
   return (
     <>
@@ -34,64 +35,48 @@ export function TopicDetail({ api, topic }: { api: Api; topic: string }) {
             {formatCount(retainedRecords(data))} records retained.
           </p>
           <PartitionTable topic={data} />
-          <AlterTopicForm key={data.name} api={api} topic={data} onAltered={described.reload} />
+          <AlterTopicForm
+            key={data.name}
+            client={client}
+            topic={data}
+            onAltered={described.reload}
+          />
         </>
       )}
     </>
   );
 }
 
+/** A partition's leadership, as the topic's page and the cluster's page show it. */
+export const LEADERSHIP_COLUMNS: Column<PartitionInfo>[] = [
+  { label: 'Partition', numeric: true, cell: (p) => p.partition },
+  { label: 'Leader', numeric: true, cell: (p) => (p.leader >= 0 ? p.leader : 'none') },
+  { label: 'Epoch', numeric: true, cell: (p) => p.leaderEpoch },
+  { label: 'Replicas', cell: (p) => p.replicas.join(', ') },
+  { label: 'In sync', cell: (p) => p.isr.join(', ') },
+];
+
+const PARTITION_COLUMNS: Column<PartitionInfo>[] = [
+  ...LEADERSHIP_COLUMNS,
+  { label: 'Log start', numeric: true, cell: (p) => formatCount(p.logStartOffset) },
+  { label: 'High watermark', numeric: true, cell: (p) => formatCount(p.highWatermark) },
+  { label: 'Log end', numeric: true, cell: (p) => formatCount(p.logEndOffset) },
+  {
+    label: 'Records',
+    numeric: true,
+    cell: (p) => (p.highWatermark >= 0 ? formatCount(p.highWatermark - p.logStartOffset) : '—'),
+  },
+];
+
 function PartitionTable({ topic }: { topic: Topic }) {
   return (
-    <table>
-      <caption>Partitions</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Partition
-          </th>
-          <th scope="col" class="num">
-            Leader
-          </th>
-          <th scope="col" class="num">
-            Epoch
-          </th>
-          <th scope="col">Replicas</th>
-          <th scope="col">In sync</th>
-          <th scope="col" class="num">
-            Log start
-          </th>
-          <th scope="col" class="num">
-            High watermark
-          </th>
-          <th scope="col" class="num">
-            Log end
-          </th>
-          <th scope="col" class="num">
-            Records
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {topic.partitions.map((p) => (
-          <tr key={p.partition}>
-            <th scope="row" class="num">
-              {p.partition}
-            </th>
-            <td class="num">{p.leader >= 0 ? p.leader : 'none'}</td>
-            <td class="num">{p.leaderEpoch}</td>
-            <td>{p.replicas.join(', ')}</td>
-            <td>{p.isr.join(', ')}</td>
-            <td class="num">{formatCount(p.logStartOffset)}</td>
-            <td class="num">{formatCount(p.highWatermark)}</td>
-            <td class="num">{formatCount(p.logEndOffset)}</td>
-            <td class="num">
-              {p.highWatermark >= 0 ? formatCount(p.highWatermark - p.logStartOffset) : '—'}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Partitions"
+      columns={PARTITION_COLUMNS}
+      rows={topic.partitions}
+      rowKey={(p) => p.partition}
+      rowHeader
+    />
   );
 }
 
@@ -100,11 +85,11 @@ function PartitionTable({ topic }: { topic: Topic }) {
  * changed is sent, and a setting emptied goes back to its default.
  */
 function AlterTopicForm({
-  api,
+  client,
   topic,
   onAltered,
 }: {
-  api: Api;
+  client: TributaryClient;
   topic: Topic;
   onAltered: () => void;
 }) {
@@ -131,7 +116,7 @@ function AlterTopicForm({
       setDone('Nothing changed.');
       return;
     }
-    api.alterTopic(topic.name, body).then(
+    client.alterTopic(topic.name, body).then(
       (altered) => {
         setError(undefined);
         setEdits({});
@@ -150,25 +135,26 @@ function AlterTopicForm({
     <section aria-labelledby="alter-topic">
       <h2 id="alter-topic">Partitions and settings</h2>
       <form method="post" class="grid" onSubmit={submit}>
-        <label for="alter-partitions">Partitions</label>
-        <input
+        <Field
           id="alter-partitions"
-          type="number"
-          min={topic.partitions.length}
+          label="Partitions"
+          input={{ type: 'number', min: topic.partitions.length }}
           value={partitions}
-          aria-describedby="alter-partitions-help"
-          onInput={(e) => setPartitions(e.currentTarget.value)}
+          onValue={setPartitions}
+          help={
+            <>
+              Partitions can be added, not removed. Records with a key may land on another partition
+              once there are more.
+            </>
+          }
         />
-        <p id="alter-partitions-help" class="muted span">
-          Partitions can be added, not removed. Records with a key may land on another partition
-          once there are more.
-        </p>
         {names.map((name) => (
-          <ConfigField
+          <Field
             key={name}
-            name={name}
+            id={`config-${name.replace(/[^a-z0-9]/gi, '-')}`}
+            label={<code>{name}</code>}
             value={edits[name] ?? topic.configs[name] ?? ''}
-            onChange={(value) => setEdits({ ...edits, [name]: value })}
+            onValue={(value) => setEdits({ ...edits, [name]: value })}
           />
         ))}
         <p class="muted span">Empty a setting to restore its default.</p>
@@ -179,17 +165,5 @@ function AlterTopicForm({
       <ErrorNote error={error} />
       <Status>{done}</Status>
     </section>
-  );
-}
-
-function ConfigField(props: { name: string; value: string; onChange: (value: string) => void }) {
-  const id = `config-${props.name.replace(/[^a-z0-9]/gi, '-')}`;
-  return (
-    <>
-      <label for={id}>
-        <code>{props.name}</code>
-      </label>
-      <input id={id} value={props.value} onInput={(e) => props.onChange(e.currentTarget.value)} />
-    </>
   );
 }

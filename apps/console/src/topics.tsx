@@ -1,10 +1,11 @@
 // Topics: every topic of the tenant with its partitions and retained records, and a form to
 // create one.
 import { useState } from 'preact/hooks';
-import type { Api } from './api';
-import type { Topic, TopicSummary } from './api-types';
+import type { Topic, TopicSummary, TributaryClient } from '@tributary/client';
 import { parseConfigLines, TOPIC_CONFIG_NAMES } from './configs';
+import { type Column, DataTable } from './data-table';
 import { formatCount } from './format';
+import { Field } from './form-fields';
 import { href } from './route';
 import { usePoll } from './use-poll';
 import { ErrorNote, Loading, Status } from './ui';
@@ -18,14 +19,14 @@ interface Listed {
   detail: Topic | undefined;
 }
 
-async function loadTopics(api: Api, signal: AbortSignal): Promise<Listed[]> {
-  const summaries = await api.topics(signal);
+async function loadTopics(client: TributaryClient): Promise<Listed[]> {
+  const summaries = await client.listTopics();
   return Promise.all(
     summaries.map(async (summary, index) => ({
       summary,
       detail:
         index < DESCRIBED_MAX
-          ? await api.topic(summary.name, signal).catch(() => undefined)
+          ? await client.describeTopic(summary.name).catch(() => undefined)
           : undefined,
     })),
   );
@@ -39,59 +40,65 @@ export function retainedRecords(topic: Topic): number {
   );
 }
 
-export function TopicsView({ api }: { api: Api }) {
-  const topics = usePoll((signal) => loadTopics(api, signal), REFRESH_MS, [api]);
+export function TopicsView({ client }: { client: TributaryClient }) {
+  const topics = usePoll(() => loadTopics(client), REFRESH_MS, [client]);
   return (
     <>
       <h1>Topics</h1>
       <ErrorNote error={topics.error} />
       {topics.data === undefined ? <Loading what="topics" /> : <TopicTable topics={topics.data} />}
-      <CreateTopicForm api={api} onCreated={topics.reload} />
+      <CreateTopicForm client={client} onCreated={topics.reload} />
     </>
   );
 }
 
+const TOPIC_COLUMNS: Column<Listed>[] = [
+  {
+    label: 'Topic',
+    cell: ({ summary }) => (
+      <a href={href({ view: 'topic', topic: summary.name })}>{summary.name}</a>
+    ),
+  },
+  { label: 'Partitions', numeric: true, cell: ({ summary }) => summary.partitions },
+  { label: 'Replication', numeric: true, cell: ({ summary }) => summary.replicationFactor },
+  {
+    label: 'Records retained',
+    numeric: true,
+    cell: ({ detail }) => (detail === undefined ? '—' : formatCount(retainedRecords(detail))),
+  },
+  {
+    label: 'Open',
+    class: 'actions',
+    cell: ({ summary }) => (
+      <>
+        <a href={href({ view: 'tail', topic: summary.name })}>Tail</a>
+        <a href={href({ view: 'produce', topic: summary.name })}>Produce</a>
+      </>
+    ),
+  },
+];
+
 function TopicTable({ topics }: { topics: Listed[] }) {
   if (topics.length === 0) return <p>No topics yet: create one below.</p>;
   return (
-    <table>
-      <caption class="visually-hidden">Topics</caption>
-      <thead>
-        <tr>
-          <th scope="col">Topic</th>
-          <th scope="col" class="num">
-            Partitions
-          </th>
-          <th scope="col" class="num">
-            Replication
-          </th>
-          <th scope="col" class="num">
-            Records retained
-          </th>
-          <th scope="col">Open</th>
-        </tr>
-      </thead>
-      <tbody>
-        {topics.map(({ summary, detail }) => (
-          <tr key={summary.name}>
-            <th scope="row">
-              <a href={href({ view: 'topic', topic: summary.name })}>{summary.name}</a>
-            </th>
-            <td class="num">{summary.partitions}</td>
-            <td class="num">{summary.replicationFactor}</td>
-            <td class="num">{detail === undefined ? '—' : formatCount(retainedRecords(detail))}</td>
-            <td class="actions">
-              <a href={href({ view: 'tail', topic: summary.name })}>Tail</a>
-              <a href={href({ view: 'produce', topic: summary.name })}>Produce</a>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Topics"
+      captionHidden
+      columns={TOPIC_COLUMNS}
+      rows={topics}
+      rowKey={({ summary }) => summary.name}
+      rowHeader
+    />
   );
 }
 
-function CreateTopicForm({ api, onCreated }: { api: Api; onCreated: () => void }) {
+function CreateTopicForm({
+  client,
+  onCreated,
+}: {
+  client: TributaryClient;
+  onCreated: () => void;
+}) {
   const [name, setName] = useState('');
   const [partitions, setPartitions] = useState('1');
   const [replicationFactor, setReplicationFactor] = useState('1');
@@ -109,7 +116,7 @@ function CreateTopicForm({ api, onCreated }: { api: Api; onCreated: () => void }
       setError(failure);
       return;
     }
-    api
+    client
       .createTopic({
         name: name.trim(),
         partitions: Number(partitions),
@@ -129,33 +136,31 @@ function CreateTopicForm({ api, onCreated }: { api: Api; onCreated: () => void }
     <section aria-labelledby="create-topic">
       <h2 id="create-topic">Create a topic</h2>
       <form method="post" class="grid" onSubmit={submit}>
-        <label for="topic-name">Name</label>
-        <input
+        <Field
           id="topic-name"
+          label="Name"
+          input={{
+            required: true,
+            maxLength: 249,
+            pattern: '[a-zA-Z0-9._\\-]+',
+            title: "Letters, digits, '.', '_' and '-'",
+          }}
           value={name}
-          required
-          maxLength={249}
-          pattern="[a-zA-Z0-9._\-]+"
-          title="Letters, digits, '.', '_' and '-'"
-          onInput={(e) => setName(e.currentTarget.value)}
+          onValue={setName}
         />
-        <label for="topic-partitions">Partitions</label>
-        <input
+        <Field
           id="topic-partitions"
-          type="number"
-          min={1}
+          label="Partitions"
+          input={{ type: 'number', min: 1, required: true }}
           value={partitions}
-          required
-          onInput={(e) => setPartitions(e.currentTarget.value)}
+          onValue={setPartitions}
         />
-        <label for="topic-replication">Replication factor</label>
-        <input
+        <Field
           id="topic-replication"
-          type="number"
-          min={1}
+          label="Replication factor"
+          input={{ type: 'number', min: 1, required: true }}
           value={replicationFactor}
-          required
-          onInput={(e) => setReplicationFactor(e.currentTarget.value)}
+          onValue={setReplicationFactor}
         />
         <label for="topic-configs">Settings (optional)</label>
         <textarea

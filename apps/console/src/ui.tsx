@@ -1,9 +1,9 @@
 // Small pieces every view uses: an error note, a loading line, a polite status line.
 import type { ComponentChildren } from 'preact';
-import { ApiError } from './api';
+import { TributaryError } from '@tributary/client';
 
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return `${error.code}: ${error.message}`;
+  if (error instanceof TributaryError) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
 

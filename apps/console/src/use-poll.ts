@@ -1,6 +1,6 @@
 // Loads something now and again every `intervalMs` while the component is shown: the next load
-// starts only once the last one has ended, and a load still running when the component goes
-// away (or its inputs change) is aborted.
+// starts only once the last one has ended, and the answer of a load still running when the
+// component goes away (or its inputs change) is dropped.
 import { useEffect, useState } from 'preact/hooks';
 
 export interface Polled<T> {
@@ -11,7 +11,7 @@ export interface Polled<T> {
 }
 
 export function usePoll<T>(
-  load: (signal: AbortSignal) => Promise<T>,
+  load: () => Promise<T>,
   intervalMs: number | null,
   inputs: readonly unknown[],
 ): Polled<T> {
@@ -19,27 +19,27 @@ export function usePoll<T>(
   const [error, setError] = useState<unknown>(undefined);
   const [round, setRound] = useState(0);
   useEffect(() => {
-    const abort = new AbortController();
+    let current = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = () => {
-      load(abort.signal)
+      load()
         .then(
           (value) => {
-            if (abort.signal.aborted) return;
+            if (!current) return;
             setData(value);
             setError(undefined);
           },
           (failure: unknown) => {
-            if (!abort.signal.aborted) setError(failure);
+            if (current) setError(failure);
           },
         )
         .finally(() => {
-          if (!abort.signal.aborted && intervalMs !== null) timer = setTimeout(run, intervalMs);
+          if (current && intervalMs !== null) timer = setTimeout(run, intervalMs);
         });
     };
     run();
     return () => {
-      abort.abort();
+      current = false;
       clearTimeout(timer);
     };
     // `load` is a new function at every render; `inputs` say when it means something new.
