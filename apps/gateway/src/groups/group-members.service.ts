@@ -31,6 +31,7 @@ import { only, type OffsetSpec, type PartitionPosition } from '@tributary/partit
 import { type TenantPrincipal } from '../auth/principal';
 import { GATEWAY_CONTEXT, type GatewayContext } from '../gateway-context';
 import { GatewayMetrics } from '../ops/gateway-metrics';
+import { type ReadAs } from '../records/partition-reads';
 import { QuotaService } from '../records/quotas';
 import { type FetchedRecordJson, type Format } from '../records/record-codec';
 import { findTopic, topicPartition } from '../topics/topic-access';
@@ -43,7 +44,7 @@ import {
   liveMember,
   nextExpiryMs,
 } from './group-calls';
-import { MemberFetcher } from './member-fetcher';
+import { MemberFetcher, recordsAsJson } from './member-fetcher';
 import { checkInRange, keyToTp, MemberPositions, positionKeys } from './member-positions';
 import { topicResolver } from './subscription';
 
@@ -198,13 +199,25 @@ export class GroupMembersService {
    * to return the poll waits until a record arrives, another member's session runs out, or
    * maxWaitMs passes; it answers at once (without records) when the assignment changes.
    */
-  async poll(
+  poll(
     auth: TenantPrincipal,
     groupId: string,
     memberId: string,
     params: PollParams,
     signal: AbortSignal,
   ): Promise<PollAnswer> {
+    return this.pollAs(auth, groupId, memberId, params, recordsAsJson(params), signal);
+  }
+
+  /** poll, with each owned partition read as `readAs` makes it (binary WebSocket pushes). */
+  async pollAs<T>(
+    auth: TenantPrincipal,
+    groupId: string,
+    memberId: string,
+    params: Omit<PollParams, 'keyFormat' | 'valueFormat'>,
+    readAs: ReadAs<T>,
+    signal: AbortSignal,
+  ): Promise<HeartbeatAnswer & { records: T[] }> {
     checkGroup(auth, groupId, 'read');
     this.quotas.check(auth.tenant, 'fetch');
     const clock = this.ctx.clock;
@@ -221,7 +234,7 @@ export class GroupMembersService {
       }
       epoch = member.memberEpoch;
       const starts = await this.positions.startPositions(auth.tenant.id, groupId, member, view);
-      const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params);
+      const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params, readAs);
       // The caller gave up (a new poll of its may be under way): this one moves nothing.
       if (signal.aborted) return { records: [], ...this.heartbeatAnswer(member) };
       const writes = new Map([...starts.resolved, ...fetched.advanced]);

@@ -6,10 +6,28 @@ import { type Topic } from '@tributary/metadata';
 import { type TenantPrincipal } from '../auth/principal';
 import { type GatewayContext } from '../gateway-context';
 import { type GatewayMetrics } from '../ops/gateway-metrics';
-import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
-import { toRecordJson } from '../records/record-codec';
-import { type GroupRecordJson, type PollParams } from './group-members.service';
+import {
+  type ReadAs,
+  type ReadCursor,
+  type ReadLimits,
+  readPartitionsInTurn,
+} from '../records/partition-reads';
+import { type Format, toRecordJson } from '../records/record-codec';
+import { type GroupRecordJson } from './group-members.service';
 import { keyToTp, type MemberPositions } from './member-positions';
+
+/** A poll's records as JSON: each record with its topic, keys and values in the formats asked. */
+export function recordsAsJson(formats: {
+  keyFormat: Format;
+  valueFormat: Format;
+}): ReadAs<GroupRecordJson> {
+  return (topic, partition) => ({
+    toJson: (record) => ({
+      topic: topic.name,
+      ...toRecordJson(record, partition, formats.keyFormat, formats.valueFormat),
+    }),
+  });
+}
 
 export class MemberFetcher {
   private rotation = 0;
@@ -21,27 +39,19 @@ export class MemberFetcher {
   ) {}
 
   /** Reads the owned partitions in turn (a different one first each time), within the limits. */
-  async fetchOwned(
+  async fetchOwned<T>(
     auth: TenantPrincipal,
     member: MemberState,
     positions: ReadonlyMap<string, number>,
-    params: PollParams,
-  ): Promise<{ records: GroupRecordJson[]; advanced: Map<string, number>; bytes: number }> {
-    const cursors: (ReadCursor<GroupRecordJson> & { key: string; topic: Topic })[] = [];
+    params: ReadLimits,
+    readAs: ReadAs<T>,
+  ): Promise<{ records: T[]; advanced: Map<string, number>; bytes: number }> {
+    const cursors: (ReadCursor<T> & { key: string; topic: Topic })[] = [];
     for (const [key, offset] of positions) {
       const tp = keyToTp(auth.tenant.id, key);
       const topic = this.ctx.metadata.cache.topic(tp.topicId);
       if (topic === undefined) continue;
-      cursors.push({
-        key,
-        topic,
-        tp,
-        offset,
-        toJson: (record) => ({
-          topic: topic.name,
-          ...toRecordJson(record, tp.partition, params.keyFormat, params.valueFormat),
-        }),
-      });
+      cursors.push({ key, topic, tp, offset, ...readAs(topic, tp.partition) });
     }
     const first = cursors.length === 0 ? 0 : this.rotation++ % cursors.length;
     // Kafka's auto.offset.reset also applies to a position that retention overtook.
