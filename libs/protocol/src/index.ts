@@ -1,4 +1,11 @@
 export * from './batch-header';
+export {
+  batchRecords,
+  isCompressedBatch,
+  rebuildBatch,
+  type RecordSpan,
+  recordSpans,
+} from './batch-slice';
 export { crc32c } from './crc32c';
 export {
   CompressionType,

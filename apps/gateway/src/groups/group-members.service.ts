@@ -20,6 +20,7 @@ import { MetadataCache } from '@tributary/metadata';
 import { type OffsetSpec, type PartitionPosition } from '@tributary/partitions';
 import { type TenantPrincipal } from '../auth/principal';
 import { CLOCK } from '../node-services';
+import { type ReadAs } from '../records/partition-reads';
 import { QuotaService } from '../records/quotas';
 import { findTopic, topicPartition } from '../topics/topic-access';
 import { checkGroup, deadlineOrAbort } from './group-calls';
@@ -29,7 +30,12 @@ import {
   type HeartbeatAnswer,
   topicName,
 } from './group-json';
-import { type GroupRecordJson, MemberFetcher, type PollParams } from './member-fetcher';
+import {
+  type GroupRecordJson,
+  MemberFetcher,
+  type PollParams,
+  recordsAsJson,
+} from './member-fetcher';
 import { keyToTp, MemberPositions } from './member-positions';
 
 export interface JoinParams {
@@ -119,13 +125,25 @@ export class GroupMembersService {
    * to return the poll waits until a record arrives, another member's session runs out, or
    * maxWaitMs passes; it answers at once (without records) when the assignment changes.
    */
-  async poll(
+  poll(
     auth: TenantPrincipal,
     groupId: string,
     memberId: string,
     params: PollParams,
     signal: AbortSignal,
   ): Promise<PollAnswer> {
+    return this.pollAs(auth, groupId, memberId, params, recordsAsJson(params), signal);
+  }
+
+  /** poll, with each owned partition read as `readAs` makes it (binary WebSocket pushes). */
+  async pollAs<T>(
+    auth: TenantPrincipal,
+    groupId: string,
+    memberId: string,
+    params: Omit<PollParams, 'keyFormat' | 'valueFormat'>,
+    readAs: ReadAs<T>,
+    signal: AbortSignal,
+  ): Promise<HeartbeatAnswer & { records: T[] }> {
     checkGroup(auth, groupId, 'read');
     this.quotas.check(auth.tenant, 'fetch');
     const tenantId = auth.tenant.id;
@@ -146,7 +164,7 @@ export class GroupMembersService {
       }
       epoch = member.memberEpoch;
       const starts = await this.positions.startPositions(tenantId, groupId, member, view);
-      const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params);
+      const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params, readAs);
       // The caller gave up (a new poll of its may be under way): this one moves nothing.
       if (signal.aborted) return { records: [], ...this.answer(member) };
       const writes = new Map([...starts.resolved, ...fetched.advanced]);

@@ -9,7 +9,12 @@ import { type BrokerClient, type PartitionPosition } from '@tributary/partitions
 import { type TenantPrincipal } from '../auth/principal';
 import { BROKER_CLIENT } from '../node-services';
 import { GatewayMetrics } from '../ops/gateway-metrics';
-import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
+import {
+  type ReadAs,
+  type ReadCursor,
+  type ReadLimits,
+  readPartitionsInTurn,
+} from '../records/partition-reads';
 import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
 import { keyToTp, MemberPositions } from './member-positions';
 
@@ -23,6 +28,19 @@ export interface PollParams {
 
 export type GroupRecordJson = FetchedRecordJson & { topic: string };
 
+/** A poll's records as JSON: each record with its topic, keys and values in the formats asked. */
+export function recordsAsJson(formats: {
+  keyFormat: Format;
+  valueFormat: Format;
+}): ReadAs<GroupRecordJson> {
+  return (topic, partition) => ({
+    toJson: (record) => ({
+      topic: topic.name,
+      ...toRecordJson(record, partition, formats.keyFormat, formats.valueFormat),
+    }),
+  });
+}
+
 @Injectable()
 export class MemberFetcher {
   private rotation = 0;
@@ -35,27 +53,19 @@ export class MemberFetcher {
   ) {}
 
   /** Reads the owned partitions in turn (a different one first each time), within the limits. */
-  async fetchOwned(
+  async fetchOwned<T>(
     auth: TenantPrincipal,
     member: MemberState,
     positions: ReadonlyMap<string, number>,
-    params: PollParams,
-  ): Promise<{ records: GroupRecordJson[]; advanced: Map<string, number>; bytes: number }> {
-    const cursors: (ReadCursor<GroupRecordJson> & { key: string; topic: Topic })[] = [];
+    params: ReadLimits,
+    readAs: ReadAs<T>,
+  ): Promise<{ records: T[]; advanced: Map<string, number>; bytes: number }> {
+    const cursors: (ReadCursor<T> & { key: string; topic: Topic })[] = [];
     for (const [key, offset] of positions) {
       const tp = keyToTp(auth.tenant.id, key);
       const topic = this.cache.topic(tp.topicId);
       if (topic === undefined) continue;
-      cursors.push({
-        key,
-        topic,
-        tp,
-        offset,
-        toJson: (record) => ({
-          topic: topic.name,
-          ...toRecordJson(record, tp.partition, params.keyFormat, params.valueFormat),
-        }),
-      });
+      cursors.push({ key, topic, tp, offset, ...readAs(topic, tp.partition) });
     }
     const first = cursors.length === 0 ? 0 : this.rotation++ % cursors.length;
     // Kafka's auto.offset.reset also applies to a position that retention overtook.

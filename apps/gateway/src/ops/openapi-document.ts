@@ -12,7 +12,8 @@ const DESCRIPTION =
   'records at dense offsets, producers choosing acks, consumer groups. Tenant routes take a ' +
   'tenant API key, operator routes the operator token, both as `Authorization: Bearer <token>`. ' +
   'Errors are `application/problem+json` (RFC 9457) with a stable `code` and `retriable`. The ' +
-  'WebSocket endpoint `GET /v1/ws` is described in docs/API.md.';
+  'WebSocket endpoint `GET /v1/ws` (JSON text frames; a subscription may ask for binary frames ' +
+  'that carry the stored record batches instead) is described in docs/API.md.';
 
 /** Tags in the order Swagger UI shows them. */
 const TAGS: readonly (readonly [string, string])[] = [

@@ -15,6 +15,14 @@ import { ProduceService, type RecordOffset } from '../records/produce.service';
 import { FORMATS, type Format } from '../records/record-codec';
 import { findTopic, topicPartition } from '../topics/topic-access';
 import {
+  binaryPush,
+  jsonGroupPush,
+  jsonPartitionPush,
+  PUSH_FORMATS,
+  type PushFormat,
+  type RecordsPush,
+} from './records-push';
+import {
   type Formats,
   GroupSubscription,
   PartitionSubscription,
@@ -30,6 +38,9 @@ export interface WsSubscribe {
   partitions?: number[];
   from: StartAt;
   credit: number | null;
+  /** JSON records frames, or binary frames of stored batches. */
+  format: PushFormat;
+  /** Of JSON records. */
   formats: Formats;
   sessionTimeoutMs: number;
   autoCommit: boolean;
@@ -50,6 +61,7 @@ const SUBSCRIBE_FIELDS = [
   'partitions',
   'from',
   'credit',
+  'format',
   'keyFormat',
   'valueFormat',
   'sessionTimeoutMs',
@@ -95,6 +107,7 @@ export function parseWsSubscribe(frame: JsonObject): WsSubscribe {
       frame.credit === undefined
         ? null
         : parseSafeInteger(frame.credit, 'credit', { min: 0, max: 1_000_000 }),
+    format: parseFormat(frame),
     formats: parseFormats(frame),
     sessionTimeoutMs:
       frame.sessionTimeoutMs === undefined
@@ -115,6 +128,17 @@ export function parseWsProduce(frame: JsonObject, frameBytes: number): WsProduce
     frame.acks === undefined ? undefined : JSON.stringify(frame.acks).replace(/^"|"$/g, '');
   const { op: _op, id: _id, topic: _topic, acks: _acks, ...body } = frame;
   return { topic: frame.topic, acks, body, bodyBytes: frameBytes };
+}
+
+function parseFormat(frame: JsonObject): PushFormat {
+  if (frame.format === undefined) return 'json';
+  const format = oneOf<PushFormat>(frame.format, 'format', PUSH_FORMATS);
+  for (const field of ['keyFormat', 'valueFormat'] as const) {
+    if (format === 'binary' && frame[field] !== undefined) {
+      throw invalid(field, 'binary frames carry keys and values as stored; leave it out');
+    }
+  }
+  return format;
 }
 
 function parseFormats(frame: JsonObject): Formats {
@@ -150,17 +174,23 @@ export class WsOperations {
         autoOffsetReset: params.from === 'earliest' ? 'earliest' : 'latest',
         autoCommit: params.autoCommit,
       });
-      const subscription = new GroupSubscription(
-        id,
-        session,
-        params.credit,
-        this.groups,
-        auth,
-        params.group,
-        topic,
-        joined.memberId,
-        params.formats,
-      );
+      const group = params.group;
+      const member = <T>(push: RecordsPush<T>) =>
+        new GroupSubscription(
+          id,
+          session,
+          params.credit,
+          this.groups,
+          auth,
+          group,
+          topic,
+          joined.memberId,
+          push,
+        );
+      const subscription =
+        params.format === 'binary'
+          ? member(binaryPush(session.limits.wsPushBytesMax))
+          : member(jsonGroupPush(params.formats));
       // The first push tells the client what it owns (the loop announces changes after).
       queueMicrotask(() => subscription.announce(joined.assignment));
       return subscription;
@@ -171,15 +201,11 @@ export class WsOperations {
       const tp = topicPartition(topic, partition);
       positions.set(partition, await this.startOffset(tp, params.from));
     }
-    return new PartitionSubscription(
-      id,
-      session,
-      params.credit,
-      this.broker,
-      topic,
-      positions,
-      params.formats,
-    );
+    const reader = <T>(push: RecordsPush<T>) =>
+      new PartitionSubscription(id, session, params.credit, this.broker, topic, positions, push);
+    return params.format === 'binary'
+      ? reader(binaryPush(session.limits.wsPushBytesMax))
+      : reader(jsonPartitionPush(params.formats));
   }
 
   async produce(auth: TenantPrincipal, params: WsProduce): Promise<RecordOffset[]> {

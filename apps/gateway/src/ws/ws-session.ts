@@ -1,4 +1,5 @@
-// One WebSocket connection: JSON text frames in both directions. Client frames are operations
+// One WebSocket connection: JSON text frames in both directions, and binary records frames
+// from the server for subscriptions that ask for them. Client frames are operations
 // (subscribe, credit, commit, unsubscribe, produce); every answer repeats the frame's `id`.
 // Pushes are bounded twice: by credit, when the client asks for it, and always by the bytes
 // the network has not yet taken — past the high-water mark pushes pause, and a connection that
@@ -88,10 +89,20 @@ export class WsSession {
   send(frame: object): boolean {
     if (this.closed) return false;
     const text = JSON.stringify(frame);
-    const bytes = Buffer.byteLength(text);
+    return this.write(text, Buffer.byteLength(text));
+  }
+
+  /** Sends one binary frame, bounded as `send` is. */
+  sendBinary(frame: Buffer): boolean {
+    if (this.closed) return false;
+    return this.write(frame, frame.length);
+  }
+
+  private write(data: string | Buffer, bytes: number): boolean {
     this.buffered += bytes;
     this.peakBuffered = Math.max(this.peakBuffered, this.buffered);
-    this.socket.send(text, () => {
+    // `ws` sends a string as a text frame and a Buffer as a binary one.
+    this.socket.send(data, () => {
       this.buffered -= bytes;
       if (this.buffered < this.limits.wsBufferedBytesHigh) this.wakeWritable();
     });

@@ -1,8 +1,9 @@
 // What a WebSocket subscription pushes. Both kinds run one loop: wait until the connection may
 // send and credit remains, take the next records (parking on the same waiters as long-polls
-// when there are none), push them. Explicit partitions keep their positions on the connection;
-// a group subscription is a group member whose positions live on the server like a REST
-// member's, and it tells the client what it was assigned and what was revoked.
+// when there are none), push them, as JSON or binary frames (records-push.ts). Explicit
+// partitions keep their positions on the connection; a group subscription is a group member
+// whose positions live on the server like a REST member's, and it tells the client what it was
+// assigned and what was revoked.
 import { BrokerError, isBrokerError } from '@tributary/common';
 import { type Topic } from '@tributary/metadata';
 import { type BrokerClient, type PartitionPosition } from '@tributary/partitions';
@@ -11,12 +12,11 @@ import { parseCommitOffsets } from '../groups/group-input';
 import { type GroupMembersService } from '../groups/group-members.service';
 import { isObject } from '../http/input';
 import { type ReadCursor, readPartitionsInTurn } from '../records/partition-reads';
-import { type FetchedRecordJson, type Format, toRecordJson } from '../records/record-codec';
+import { type Format } from '../records/record-codec';
+import { type PushTarget, type RecordsPush } from './records-push';
 
 /** How long one wait for records lasts before the loop looks again (a heartbeat for groups). */
 const WAIT_MS = 15_000;
-/** Records in one pushed frame, at most. */
-const PUSH_RECORDS_MAX = 1_000;
 
 export interface Formats {
   keyFormat: Format;
@@ -27,18 +27,17 @@ export interface Formats {
  * What a subscription needs of its connection (a WsSession is one); declared here so that the
  * subscriptions do not import the session that holds them.
  */
-export interface SubscriptionSession {
+export interface SubscriptionSession extends PushTarget {
   readonly auth: TenantPrincipal;
   readonly closed: boolean;
   readonly limits: { readonly wsPushBytesMax: number };
   readonly subscriptions: Map<string, WsSubscription>;
   nextSubscriptionId(): string;
-  send(frame: object): boolean;
   sendError(error: unknown, id?: unknown): void;
   whenWritable(): Promise<void>;
 }
 
-export abstract class WsSubscription {
+export abstract class WsSubscription<T = unknown> {
   /** null: no credit flow control (only the send buffer bounds pushes). */
   private credit: number | null;
   private creditWaiter: (() => void) | undefined;
@@ -49,6 +48,7 @@ export abstract class WsSubscription {
     readonly id: string,
     protected readonly session: SubscriptionSession,
     initialCredit: number | null,
+    protected readonly push: RecordsPush<T>,
   ) {
     this.credit = initialCredit;
   }
@@ -77,7 +77,7 @@ export abstract class WsSubscription {
   abstract commit(offsets: unknown): Promise<unknown[]>;
 
   /** The next records (at most `maxRecords`), possibly none after a wait. */
-  protected abstract next(maxRecords: number): Promise<FetchedRecordJson[]>;
+  protected abstract next(maxRecords: number): Promise<T[]>;
 
   protected async release(): Promise<void> {}
 
@@ -91,16 +91,18 @@ export abstract class WsSubscription {
         continue;
       }
       if (signal.aborted || this.session.closed) return;
-      const records = await this.next(Math.min(this.credit ?? PUSH_RECORDS_MAX, PUSH_RECORDS_MAX));
-      if (records.length === 0 || signal.aborted) continue;
-      if (this.credit !== null) this.credit -= records.length;
-      this.session.send({ op: 'records', subscription: this.id, records });
+      const recordsMax = this.push.recordsMax;
+      const items = await this.next(Math.min(this.credit ?? recordsMax, recordsMax));
+      const records = this.push.count(items);
+      if (records === 0 || signal.aborted) continue;
+      if (this.credit !== null) this.credit -= records;
+      this.push.send(this.session, this.id, items);
     }
   }
 }
 
 /** Explicit partitions of one topic, from a start the client chose. */
-export class PartitionSubscription extends WsSubscription {
+export class PartitionSubscription<T> extends WsSubscription<T> {
   private rotation = 0;
 
   constructor(
@@ -110,22 +112,21 @@ export class PartitionSubscription extends WsSubscription {
     private readonly broker: BrokerClient,
     private readonly topic: Topic,
     private readonly positions: Map<number, number>,
-    private readonly formats: Formats,
+    push: RecordsPush<T>,
   ) {
-    super(id, session, credit);
+    super(id, session, credit, push);
   }
 
   commit(): Promise<unknown[]> {
     throw new BrokerError('INVALID_REQUEST', 'commit: only a group subscription commits');
   }
 
-  protected async next(maxRecords: number): Promise<FetchedRecordJson[]> {
+  protected async next(maxRecords: number): Promise<T[]> {
     const partitions = [...this.positions.keys()];
-    const cursors: ReadCursor<FetchedRecordJson>[] = partitions.map((partition) => ({
+    const cursors: ReadCursor<T>[] = partitions.map((partition) => ({
       tp: { tenantId: this.topic.tenantId, topicId: this.topic.id, partition },
       offset: this.positions.get(partition)!,
-      toJson: (record) =>
-        toRecordJson(record, partition, this.formats.keyFormat, this.formats.valueFormat),
+      ...this.push.read(this.topic, partition),
     }));
     const { records, ends } = await readPartitionsInTurn(
       this.broker,
@@ -151,7 +152,7 @@ export class PartitionSubscription extends WsSubscription {
 }
 
 /** A group member: the server assigns partitions and keeps the positions. */
-export class GroupSubscription extends WsSubscription {
+export class GroupSubscription<T> extends WsSubscription<T> {
   private owned: number[] = [];
 
   constructor(
@@ -163,9 +164,9 @@ export class GroupSubscription extends WsSubscription {
     private readonly group: string,
     private readonly topic: Topic,
     private readonly memberId: string,
-    private readonly formats: Formats,
+    push: RecordsPush<T>,
   ) {
-    super(id, session, credit);
+    super(id, session, credit, push);
   }
 
   /** Tells the client about the partitions it gained and lost. */
@@ -203,17 +204,13 @@ export class GroupSubscription extends WsSubscription {
     return committed.offsets;
   }
 
-  protected async next(maxRecords: number): Promise<FetchedRecordJson[]> {
-    const polled = await this.groups.poll(
+  protected async next(maxRecords: number): Promise<T[]> {
+    const polled = await this.groups.pollAs(
       this.auth,
       this.group,
       this.memberId,
-      {
-        maxRecords,
-        maxBytes: this.session.limits.wsPushBytesMax,
-        maxWaitMs: WAIT_MS,
-        ...this.formats,
-      },
+      { maxRecords, maxBytes: this.session.limits.wsPushBytesMax, maxWaitMs: WAIT_MS },
+      this.push.read,
       this.abort.signal,
     );
     this.announce(polled.assignment);
