@@ -27,13 +27,11 @@ import {
   flatten,
   type GroupState,
   type MemberState,
-  type OffsetReset,
   positionKeys,
   reconcile,
   removeMember,
   requireMember,
   retarget,
-  type Subscription,
   type TopicPartitionRef,
   type TopicResolver,
   topicsFingerprint,
@@ -42,15 +40,16 @@ import {
 import { isExpired, renewedDeadlineMs } from './member-session';
 
 /** A member as it asks to join; the group sets its epoch, assignment and join time. */
-export interface NewMember {
-  memberId: string;
-  principal: string;
-  instanceId?: string;
-  subscription: Subscription;
-  sessionTimeoutMs: number;
-  autoOffsetReset: OffsetReset;
-  autoCommit: boolean;
-}
+export type NewMember = Pick<
+  MemberState,
+  | 'memberId'
+  | 'principal'
+  | 'instanceId'
+  | 'subscription'
+  | 'sessionTimeoutMs'
+  | 'autoOffsetReset'
+  | 'autoCommit'
+>;
 
 export type GroupEvent =
   | { type: 'join'; groupId: string; member: NewMember; assignor?: AssignorName }
