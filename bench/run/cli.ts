@@ -38,7 +38,8 @@ scenarios: a batched produce, b single-record produce, c catch-up (REST, WebSock
   f consumer group REST poll, g group rebalance time, h produce -> group subscription latency,
   i footprint: start-up time (empty data dir, 1,000 partitions), idle and peak RSS
 
-environment: NATS_URL (default nats://127.0.0.1:4222), REDIS_URL (default redis://127.0.0.1:6379)`;
+environment: NATS_URL (default nats://127.0.0.1:4222), REDIS_URL (default redis://127.0.0.1:6379),
+  BENCH_NODE_ARGS (Node flags for the node under test, e.g. --cpu-prof --cpu-prof-dir=<dir>)`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -123,7 +123,10 @@ export class TributaryNode {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     const main = path.join(__dirname, '..', '..', 'apps', 'broker', 'src', 'main.js');
-    const proc = spawnPinned(core, [main], env, ['ignore', 'pipe', 'pipe']);
+    // BENCH_NODE_ARGS: Node flags for the node under test, for profiling it where it runs
+    // (`--cpu-prof --cpu-prof-dir=<dir>`, which NODE_OPTIONS does not take).
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const proc = spawnPinned(core, [...nodeArgs, main], env, ['ignore', 'pipe', 'pipe']);
     const output = new OutputTail(proc);
     const stop = cleanup.add(`tributary node ${proc.pid}`, () => stopChild(proc, STOP_GRACE_MS));
     const node = new TributaryNode(await listeningUrl(proc, output), proc, output, stop);

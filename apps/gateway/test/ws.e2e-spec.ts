@@ -1,6 +1,7 @@
 // The WebSocket endpoint over a real connection: admission at the upgrade (credential, ticket,
 // Origin), subscriptions to partitions and as a group member, credit, commit, produce with
 // acks, limits (frame size, a slow consumer closed at its buffer cap with memory bounded).
+import { waitUntil } from '@tributary/common';
 import { WebSocket } from 'ws';
 import { WsGateway } from '../src/ws/ws.gateway';
 import { type TestNode, startTestNode } from './harness';
@@ -247,6 +248,34 @@ describe('WebSocket /v1/ws', () => {
     // b left: a gets everything back.
     expect((await a.op('assigned', subA)).partitions.sort()).toEqual([...revoked].sort());
     a.close();
+  });
+
+  test('with autoCommit, what a group subscription pushed is committed on an interval, with no commit frame', async () => {
+    expect(
+      (await t.api.post('/v1/topics', { token: key, body: { name: 'auto', partitions: 1 } }))
+        .status,
+    ).toBe(201);
+    const committed = async () => {
+      const described = await t.api.get('/v1/groups/ws-auto', { token: key });
+      return described.body.offsets?.[0]?.committedOffset as number | undefined;
+    };
+    const produce = async (count: number) => {
+      const records = Array.from({ length: count }, (_, i) => ({ value: i }));
+      expect(
+        (await t.api.post('/v1/topics/auto/records', { token: key, body: { records } })).status,
+      ).toBe(200);
+    };
+    const client = await connect();
+    client.send({ op: 'subscribe', id: 's', topic: 'auto', group: 'ws-auto', from: 'earliest' });
+    const sub = (await client.op('subscribed')).subscription;
+    await produce(3);
+    expect(await client.records(sub, 3)).toHaveLength(3);
+    // Nothing more arrives, yet the positions are committed: the parked poll wakes to commit.
+    await waitUntil(async () => (await committed()) === 3, 'the first three committed', 5_000);
+    await produce(2);
+    expect(await client.records(sub, 2)).toHaveLength(2);
+    await waitUntil(async () => (await committed()) === 5, 'all five committed', 5_000);
+    client.close();
   });
 
   test('bad frames get errors that repeat the id; an oversized frame closes with 1009', async () => {

@@ -135,7 +135,11 @@ export class GroupMembersService {
     return this.pollAs(auth, groupId, memberId, params, recordsAsJson(params), signal);
   }
 
-  /** poll, with each owned partition read as `readAs` makes it (binary WebSocket pushes). */
+  /**
+   * poll, with each owned partition read as `readAs` makes it (WebSocket pushes). `commit`
+   * false: this poll does not commit what the previous one returned (a member with autoCommit
+   * pushed over a WebSocket commits on an interval instead, see ws-subscriptions.ts).
+   */
   async pollAs<T>(
     auth: TenantPrincipal,
     groupId: string,
@@ -143,13 +147,14 @@ export class GroupMembersService {
     params: Omit<PollParams, 'keyFormat' | 'valueFormat'>,
     readAs: ReadAs<T>,
     signal: AbortSignal,
+    commit = true,
   ): Promise<HeartbeatAnswer & { records: T[] }> {
     checkGroup(auth, groupId, 'read');
     this.quotas.check(auth.tenant, 'fetch');
     const tenantId = auth.tenant.id;
     const clock = this.clock;
     const deadline = clock.monotonicMs() + (this.draining ? 0 : params.maxWaitMs);
-    let autoCommit = true;
+    let autoCommit = commit;
     let epoch: number | undefined;
     for (let round = 0; ; round++) {
       const waitMs = Math.max(0, Math.ceil(deadline - clock.monotonicMs()));

@@ -17,6 +17,8 @@ import { type PushTarget, type RecordsPush } from './records-push';
 
 /** How long one wait for records lasts before the loop looks again (a heartbeat for groups). */
 const WAIT_MS = 15_000;
+/** A group member with autoCommit, pushed to over a WebSocket, commits at most this often. */
+export const WS_AUTO_COMMIT_INTERVAL_MS = 1_000;
 
 export interface Formats {
   keyFormat: Format;
@@ -154,6 +156,9 @@ export class PartitionSubscription<T> extends WsSubscription<T> {
 /** A group member: the server assigns partitions and keeps the positions. */
 export class GroupSubscription<T> extends WsSubscription<T> {
   private owned: number[] = [];
+  /** When this subscription's polls last committed (performance.now()), and if any came since. */
+  private committedAtMs = -Infinity;
+  private uncommitted = false;
 
   constructor(
     id: string,
@@ -205,14 +210,28 @@ export class GroupSubscription<T> extends WsSubscription<T> {
   }
 
   protected async next(maxRecords: number): Promise<T[]> {
+    // With autoCommit, what was pushed is committed once per interval (and when the member
+    // leaves), not by every push: a commit is a durable write to the metadata store. A poll
+    // commits what the polls before it returned; while something is uncommitted the poll waits
+    // no longer than until the next commit is due, so a quiet subscription commits on time.
+    const now = performance.now();
+    const dueAtMs = this.committedAtMs + WS_AUTO_COMMIT_INTERVAL_MS;
+    const commit = this.uncommitted && now >= dueAtMs;
+    if (commit) {
+      this.committedAtMs = now;
+      this.uncommitted = false;
+    }
+    const maxWaitMs = this.uncommitted ? Math.max(0, Math.ceil(dueAtMs - now)) : WAIT_MS;
     const polled = await this.groups.pollAs(
       this.auth,
       this.group,
       this.memberId,
-      { maxRecords, maxBytes: this.session.limits.wsPushBytesMax, maxWaitMs: WAIT_MS },
+      { maxRecords, maxBytes: this.session.limits.wsPushBytesMax, maxWaitMs },
       this.push.read,
       this.abort.signal,
+      commit,
     );
+    if (polled.records.length > 0) this.uncommitted = true;
     this.announce(polled.assignment);
     return polled.records;
   }
