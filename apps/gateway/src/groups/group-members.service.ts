@@ -10,6 +10,7 @@ import {
   type AssignorName,
   busyGroup,
   GroupCoordinator,
+  type GroupView,
   heartbeatIntervalMs,
   type MemberState,
   nextExpiryMs,
@@ -156,19 +157,32 @@ export class GroupMembersService {
     const deadline = clock.monotonicMs() + (this.draining ? 0 : params.maxWaitMs);
     let autoCommit = commit;
     let epoch: number | undefined;
+    // Woken by records, with the group as it was: the round goes on from what the last one
+    // read and wrote, without another heartbeat (the first one's session covers the whole
+    // poll) or another read of the positions.
+    let unchanged:
+      { view: GroupView; member: MemberState; positions: Map<string, number> } | undefined;
     for (let round = 0; ; round++) {
-      const waitMs = Math.max(0, Math.ceil(deadline - clock.monotonicMs()));
-      const { view, member } = await this.groups.heartbeat(tenantId, groupId, memberId, {
-        waitMs,
-        autoCommit,
-      });
-      autoCommit = false;
-      // The assignment changed while the poll waited: say so now rather than at the deadline.
-      if (epoch !== undefined && member.memberEpoch !== epoch) {
-        return { records: [], ...this.answer(member) };
+      let view: GroupView;
+      let member: MemberState;
+      let starts: { positions: Map<string, number>; resolved: Map<string, number> };
+      if (unchanged !== undefined) {
+        ({ view, member } = unchanged);
+        starts = { positions: unchanged.positions, resolved: new Map() };
+      } else {
+        const waitMs = Math.max(0, Math.ceil(deadline - clock.monotonicMs()));
+        ({ view, member } = await this.groups.heartbeat(tenantId, groupId, memberId, {
+          waitMs,
+          autoCommit,
+        }));
+        autoCommit = false;
+        // The assignment changed while the poll waited: say so now rather than at the deadline.
+        if (epoch !== undefined && member.memberEpoch !== epoch) {
+          return { records: [], ...this.answer(member) };
+        }
+        epoch = member.memberEpoch;
+        starts = await this.positions.startPositions(tenantId, groupId, member, view);
       }
-      epoch = member.memberEpoch;
-      const starts = await this.positions.startPositions(tenantId, groupId, member, view);
       const fetched = await this.fetcher.fetchOwned(auth, member, starts.positions, params, readAs);
       // The caller gave up (a new poll of its may be under way): this one moves nothing.
       if (signal.aborted) return { records: [], ...this.answer(member) };
@@ -186,17 +200,18 @@ export class GroupMembersService {
         this.quotas.charge(auth.tenant, 'fetch', fetched.bytes);
         return { records: fetched.records, ...this.answer(member) };
       }
-      const positions = [...starts.positions].map(([key, offset]) => ({
-        ...keyToTp(tenantId, key),
-        offset: fetched.advanced.get(key) ?? offset,
-      }));
+      const next = new Map(
+        [...starts.positions].map(([key, offset]) => [key, fetched.advanced.get(key) ?? offset]),
+      );
+      const positions = [...next].map(([key, offset]) => ({ ...keyToTp(tenantId, key), offset }));
       const members = view.state?.members ?? [];
       const untilExpiry = nextExpiryMs(members, view.liveness, memberId, clock.nowMs());
-      await this.waitForChange(tenantId, groupId, view.version, positions, {
+      const woke = await this.waitForChange(tenantId, groupId, view.version, positions, {
         remainingMs: deadline - now,
         untilExpiryMs: untilExpiry,
         signal,
       });
+      unchanged = woke === 'records' ? { view, member, positions: next } : undefined;
     }
   }
 
@@ -275,8 +290,9 @@ export class GroupMembersService {
     version: number,
     positions: readonly PartitionPosition[],
     wait: { remainingMs: number; untilExpiryMs: number | undefined; signal: AbortSignal },
-  ): Promise<void> {
+  ): Promise<'records' | 'other'> {
     const waitMs = Math.max(1, Math.min(wait.remainingMs, wait.untilExpiryMs ?? Infinity));
+    const endsAtMs = this.clock.monotonicMs() + waitMs;
     const { signal } = wait;
     const abort = new AbortController();
     const onAbort = () => abort.abort();
@@ -286,12 +302,15 @@ export class GroupMembersService {
     try {
       // A change between the poll's read and the watch taking effect would otherwise be missed.
       await this.groups.whenWatching(tenantId, groupId);
-      if ((await this.groups.read(tenantId, groupId)).version !== version) return;
-      if (positions.length > 0) {
-        await this.fetcher.awaitRecords(positions, waitMs, abort.signal);
-      } else {
+      if ((await this.groups.read(tenantId, groupId)).version !== version) return 'other';
+      if (positions.length === 0) {
         await deadlineOrAbort(waitMs, abort.signal);
+        return 'other';
       }
+      await this.fetcher.awaitRecords(positions, waitMs, abort.signal);
+      // Records (or a change of a partition) before the wait ran out, with the group watched
+      // and unchanged; a timeout may be another member's session ending: a full round.
+      return abort.signal.aborted || this.clock.monotonicMs() >= endsAtMs ? 'other' : 'records';
     } finally {
       this.parked.delete(abort);
       unwatch();
