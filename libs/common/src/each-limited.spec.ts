@@ -41,13 +41,23 @@ describe('eachLimited', () => {
   it('starts nothing new after a failure, lets the running ones finish, then throws the first error', async () => {
     const started: number[] = [];
     const finished: number[] = [];
+    let releaseTwo!: () => void;
+    const twoMayFinish = new Promise<void>((resolve) => (releaseTwo = resolve));
+    let signalFailed!: () => void;
+    const oneHasFailed = new Promise<void>((resolve) => (signalFailed = resolve));
     const all = eachLimited([1, 2, 3, 4, 5], 2, async (item) => {
       started.push(item);
-      await new Promise((resolve) => setImmediate(resolve));
-      if (item === 1) throw new Error('one failed');
-      if (item === 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (item === 1) {
+        // Runs once the rejection below has been taken in (after every pending microtask).
+        setImmediate(signalFailed);
+        throw new Error('one failed');
+      }
+      if (item === 2) await twoMayFinish;
       finished.push(item);
     });
+    await oneHasFailed;
+    expect(finished).toEqual([]); // 2 still running when 1 failed
+    releaseTwo();
     await expect(all).rejects.toThrow('one failed');
     expect(started).toEqual([1, 2]);
     expect(finished).toEqual([2]);
