@@ -12,12 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchBrowser, signInKey } from './support/browser';
 import { bash, freePort, readmeBlocks, streamUntil } from './support/readme';
 import { type ServiceProcess, startService } from './support/service-process';
 
 const ROOT = path.join(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let cwd: string;
 let port: number;
@@ -120,12 +119,14 @@ describe('README: TypeScript SDK', () => {
       '<!doctype html><body style="white-space: pre"><script type="module" src="./app.js"></script></body>',
     );
     const server = await serveStatic(publicDir, pagePort);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const browser = await launchBrowser();
     try {
       const tab = await browser.newPage();
       const errors: string[] = [];
       tab.on('pageerror', (error) => errors.push(error.message));
-      await tab.goto(`http://127.0.0.1:${pagePort}/index.html#key=${env.TRIBUTARY_API_KEY}`);
+      // The key as a user's sign-in would leave it: in the tab's sessionStorage.
+      await signInKey(tab, env.TRIBUTARY_API_KEY!);
+      await tab.goto(`http://127.0.0.1:${pagePort}/index.html`);
       // Three records, one line each (the page's own code, run in the browser).
       await tab.waitForFunction("document.body.textContent.split('\\n').length > 3", null, {
         timeout: 20_000,

@@ -61,3 +61,12 @@ export async function servePages(pages: Record<string, string>): Promise<PageSer
       }),
   };
 }
+
+/**
+ * Leaves `key` in the page's sessionStorage under `tributary-key` before its scripts run, as a
+ * user's sign-in would (the README's pages read it from there; a key never goes in a URL).
+ */
+export async function signInKey(page: Page, key: string): Promise<void> {
+  // A string script: this file is compiled without the DOM library.
+  await page.addInitScript(`sessionStorage.setItem('tributary-key', ${JSON.stringify(key)});`);
+}

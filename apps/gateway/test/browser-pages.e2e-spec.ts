@@ -9,6 +9,7 @@ import {
   launchBrowser,
   screenshot,
   servePages,
+  signInKey,
 } from '../../../test/support/browser';
 import { waitUntil } from '@tributary/common';
 import { type TestNode, startTestNode } from './harness';
@@ -178,13 +179,7 @@ describe('pages in a browser', () => {
     page.on('console', (message) => lines.push(`${message.type()} ${message.text()}`));
     page.on('pageerror', (error) => lines.push(`pageerror ${error.message}`));
     try {
-      await page.addInitScript(
-        (token) =>
-          (
-            globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }
-          ).sessionStorage.setItem('tributary-key', token),
-        key,
-      );
+      await signInKey(page, key);
       await page.goto(allowed.origin + '/readme.html');
       const seen = (prefix: string, text: string) =>
         lines.some((line) => line.startsWith(prefix) && line.includes(text));
