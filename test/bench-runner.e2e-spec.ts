@@ -106,6 +106,19 @@ describe('npm run bench (runner)', () => {
         scenario.rows.some((r: any) => r.system === 'tributary' || r.system === 'storage-engine'),
       ).toBe(true);
     }
+    // Each peer of the produce and catch-up scenarios also at its best, several processes
+    // measured together: its records are the sum of theirs, so never zero.
+    for (const id of ['a', 'b', 'c']) {
+      const scenario = json.scenarios.find((s: any) => s.id === id);
+      for (const system of ['nats', 'redis']) {
+        const rows = scenario.rows.filter((r: any) => r.system === system);
+        expect(new Set(rows.map((r: any) => r.clientShape))).toEqual(new Set(['same', 'best']));
+        for (const row of rows.filter((r: any) => r.clientShape === 'best')) {
+          expect(row).toMatchObject({ status: 'ok', errors: 0 });
+          expect(row.variant).toContain("peer's best");
+        }
+      }
+    }
     // The footprint (i): starts on an empty and on a filled data dir, timed and weighed.
     expect(json.footprint.starts.map((s: any) => s.partitions)).toEqual([0, 20]);
     for (const start of json.footprint.starts) {
@@ -145,8 +158,15 @@ describe('npm run bench (runner)', () => {
       reason: expect.stringContaining('unreachable'),
     });
     const natsRows = json.scenarios[0].rows.filter((r: any) => r.system === 'nats');
-    expect(natsRows).toEqual([
-      expect.objectContaining({ status: 'skipped', reason: expect.stringContaining('NATS') }),
-    ]);
+    // Both client shapes: as Tributary is driven, and the peer's best.
+    expect(natsRows).toEqual(
+      ['same', 'best'].map((clientShape) =>
+        expect.objectContaining({
+          clientShape,
+          status: 'skipped',
+          reason: expect.stringContaining('NATS'),
+        }),
+      ),
+    );
   }, 120_000);
 });

@@ -29,15 +29,22 @@ export function pinSelf(core: number): void {
   }
 }
 
-/** `node <args>` on one core (when taskset is usable), stdout piped, stderr as given. */
+function coreList(core: number | 'all'): string {
+  return core === 'all' ? `0-${os.availableParallelism() - 1}` : String(core);
+}
+
+/**
+ * `node <args>` on one core, or on every core with `all` (when taskset is usable: a child of a
+ * pinned process would otherwise keep its parent's core), stdout piped, stderr as given.
+ */
 export function spawnPinned(
-  core: number,
+  core: number | 'all',
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   stdio: StdioOptions = ['ignore', 'pipe', 'inherit'],
 ): ChildProcess {
   const [command, ...rest] = hasTaskset
-    ? ['taskset', '-c', String(core), process.execPath, ...args]
+    ? ['taskset', '-c', coreList(core), process.execPath, ...args]
     : [process.execPath, ...args];
   const child = spawn(command, rest, { env, stdio });
   // A child that cannot start, or dies before reading its stdin, shows as its exit (exited());

@@ -115,6 +115,20 @@ export const SHAPE = {
   rebalanceProduceRatePerSec: 6_000,
   /** Long-poll of the rebalance members (they rarely wait: records keep arriving). */
   rebalancePollWaitMs: 1_000,
+  /**
+   * The peer's-best rows (a, b, c): this many load-generator processes on both cores (the peers'
+   * servers are not pinned either), each driving the peer in the fastest shape found for it on
+   * this machine. The NATS and Redis clients are single-threaded; one process of them, on one
+   * core, saturates before the server does. Found with 1-3 processes, pinned and not, and the
+   * shapes below against 64 connections of one record (b) and 8 of 500 (a): NATS multiplexes
+   * many publishes over one connection; Redis pipelines over a few, as redis-benchmark -P 16.
+   */
+  peerBest: {
+    processes: 2,
+    /** Per process: connections (closed loops), and records per batch when the row sends one. */
+    nats: { batched: { concurrency: 2 }, single: { concurrency: 1, batch: 64 } },
+    redis: { batched: { concurrency: 2 }, single: { concurrency: 4, batch: 16 } },
+  },
   /** Fixed rate of the group-subscription latency scenario (h). */
   groupLatencyRatePerSec: 10_000,
 } as const;

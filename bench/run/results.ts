@@ -57,6 +57,12 @@ export interface RowIdentity {
   /** What one run does: sizes, batch, concurrency, counts. */
   workload: string;
   messageBytes: number;
+  /**
+   * Peer rows only: `same` drives the peer as Tributary is driven (one load-generator process,
+   * the same connections and batches); `best` at what this machine gets out of it (several
+   * load-generator processes, Redis pipelined as redis-benchmark does). Absent: `same`.
+   */
+  clientShape?: 'same' | 'best';
 }
 
 export interface MeasuredRow extends RowIdentity {

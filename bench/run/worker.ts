@@ -1,10 +1,12 @@
-// A load-generator child process of `npm run bench`: reads its plan (JSON) from stdin, opens
-// the driver, runs the warm-up, prints {"type":"measuring"}, then one {"type":"run"} line per
-// measured run and {"type":"done"}. The parent reads the server's CPU time between
-// "measuring" and "done", so the warm-up and the driver's setup are not counted.
+// A load-generator child process of `npm run bench`: reads its plan (a JSON line) from stdin,
+// opens the driver, runs the warm-up, then for each measured run prints {"type":"ready"}, waits
+// for a `go` line and prints {"type":"run"} after it; {"type":"done"} at the end. The parent
+// reads the server's CPU time from the first `go` to "done", so the warm-up and the driver's
+// setup are not counted, and starts the runs of several workers together.
+import * as readline from 'node:readline';
 import { assert } from '@tributary/common';
 import { failureText } from '../common/processes';
-import { type Driver, type Job, type WorkerLine, type WorkerPlan } from './drivers/driver';
+import { type Driver, GO_LINE, type Job, type WorkerLine, type WorkerPlan } from './drivers/driver';
 import { httpProduce, tributaryFetch } from './drivers/http';
 import { natsCatchUp, natsLatency, natsProduce } from './drivers/nats';
 import { redisCatchUp, redisLatency, redisProduce } from './drivers/redis';
@@ -48,17 +50,23 @@ async function openDriver(job: Job): Promise<Driver> {
   }
 }
 
-async function readPlan(): Promise<WorkerPlan> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    assert(bytes <= PLAN_BYTES_MAX, 'plan too large');
-    chunks.push(chunk);
-  }
-  const plan = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WorkerPlan;
-  assert(plan.runs >= 1 && plan.durationMs > 0 && plan.warmupMs >= 0, 'bad worker plan');
-  return plan;
+/** The plan (the first line on stdin), then the `go` lines that start each measured run. */
+function readInput(): { plan: Promise<WorkerPlan>; go: () => Promise<void> } {
+  const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const next = async (what: string): Promise<string> => {
+    const line = await lines.next();
+    assert(line.done !== true, `stdin ended before ${what}`);
+    return line.value;
+  };
+  return {
+    plan: next('the plan').then((text) => {
+      assert(text.length <= PLAN_BYTES_MAX, 'plan too large');
+      const plan = JSON.parse(text) as WorkerPlan;
+      assert(plan.runs >= 1 && plan.durationMs > 0 && plan.warmupMs >= 0, 'bad worker plan');
+      return plan;
+    }),
+    go: async () => assert((await next('go')) === GO_LINE, 'expected go'),
+  };
 }
 
 function emit(line: WorkerLine): void {
@@ -66,13 +74,16 @@ function emit(line: WorkerLine): void {
 }
 
 async function main(): Promise<void> {
-  const plan = await readPlan();
+  const input = readInput();
+  const plan = await input.plan;
   const driver = await openDriver(plan.job);
   try {
     if (plan.warmupMs > 0) await driver.run(plan.warmupMs);
-    emit({ type: 'measuring' });
-    for (let i = 0; i < plan.runs; i++)
+    for (let i = 0; i < plan.runs; i++) {
+      emit({ type: 'ready' });
+      await input.go();
       emit({ type: 'run', run: await driver.run(plan.durationMs) });
+    }
     emit({ type: 'done' });
   } finally {
     await driver.close();

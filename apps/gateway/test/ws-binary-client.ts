@@ -1,32 +1,7 @@
 // A WebSocket client for the binary frame tests: text frames parsed, binary frames decoded
-// with the decoder docs/API.md shows (read from the page itself, as a client would copy it).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// with the decoder docs/API.md shows (test/support/records-frame-decoder.ts).
 import { type WebSocket } from 'ws';
-
-export interface DecodedFrame {
-  subscription: string;
-  partition: number;
-  highWatermark: number;
-  nextOffset: number;
-  records: {
-    offset: number;
-    timestamp: number;
-    key: Uint8Array | null;
-    value: Uint8Array | null;
-    headers: { key: string; value: Uint8Array | null }[];
-  }[];
-}
-
-/** The decoder of docs/API.md, as a client would copy it. */
-function documentedDecoder(): (data: Uint8Array) => DecodedFrame {
-  const page = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'API.md'), 'utf8');
-  const section = page.slice(page.indexOf('### Binary records frames'));
-  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  if (code === undefined) throw new Error('docs/API.md shows no decoder');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the page's code, run as pasted
-  return new Function(`${code}\nreturn decodeRecordsFrame;`)() as (d: Uint8Array) => DecodedFrame;
-}
+import { type DecodedFrame, documentedDecoder } from '../../../test/support/records-frame-decoder';
 
 const decode = documentedDecoder();
 const b64 = (bytes: Uint8Array | null) =>

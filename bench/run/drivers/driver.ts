@@ -1,6 +1,7 @@
 // What a load-generator child process runs: a job (which driver, with what) and a plan (warm-up,
-// then N measured runs). The parent sends both as JSON on the child's stdin; the child answers
-// with JSON lines on stdout. Drivers live in this folder, one file per system.
+// then N measured runs). The parent sends the plan as the first JSON line on the child's stdin,
+// then one `go` line per measured run; the child answers with JSON lines on stdout. Drivers live
+// in this folder, one file per system.
 import { type CallOutcome, closedLoops, type LoopResult } from '../../common/closed-loop';
 import { type HistogramSnapshot } from '../../common/histogram';
 import { type RawMode } from '../../storage/raw-disk';
@@ -53,6 +54,8 @@ export type Job =
       origin: string;
       key: string;
       topic: string;
+      /** `binary`: records frames of stored batches (docs/API.md), decoded as the page shows. */
+      format: 'json' | 'binary';
       /** Credit granted with the subscription; topped up as records arrive (drivers/tributary-ws.ts). */
       creditWindow: number;
       messageBytes: number;
@@ -107,7 +110,8 @@ export type Job =
       subjects: string[];
       fetchRecords: number;
       messageBytes: number;
-      expectedRecords: number;
+      /** Null in a share of a read split over several workers: the parent checks the sum. */
+      expectedRecords: number | null;
     }
   | ({ driver: 'nats-latency'; url: string; stream: string; subjectPrefix: string } & LatencyShape)
   | ({ driver: 'redis-produce'; url: string; keys: string[]; maxLen: number } & ProduceShape)
@@ -117,7 +121,8 @@ export type Job =
       keys: string[];
       fetchRecords: number;
       messageBytes: number;
-      expectedRecords: number;
+      /** Null in a share of a read split over several workers: the parent checks the sum. */
+      expectedRecords: number | null;
     }
   | ({ driver: 'redis-latency'; url: string; keyPrefix: string } & LatencyShape)
   | {
@@ -157,8 +162,15 @@ export interface WorkerPlan {
   runs: number;
 }
 
-/** Lines the child prints, one JSON object each. */
-export type WorkerLine = { type: 'measuring' } | { type: 'run'; run: DriverRun } | { type: 'done' };
+/**
+ * Lines the child prints, one JSON object each: `ready` before each measured run (it then waits
+ * for `go` on stdin, so that several children start each run together), `run` after it, `done`
+ * at the end.
+ */
+export type WorkerLine = { type: 'ready' } | { type: 'run'; run: DriverRun } | { type: 'done' };
+
+/** What the parent writes on a child's stdin to start its next measured run. */
+export const GO_LINE = 'go';
 
 /**
  * One produce run of a peer driver: `shape.concurrency` closed loops, each sending a batch of
@@ -191,16 +203,19 @@ function produced(result: LoopResult, messageBytes: number): DriverRun {
   };
 }
 
-/** A catch-up run: records read, each one missing or extra counted as an error. */
+/**
+ * A catch-up run: records read, each one missing or extra counted as an error (by the parent,
+ * over the sum, when the read is split over several workers).
+ */
 export function caughtUp(
   records: number,
   seconds: number,
-  job: { messageBytes: number; expectedRecords: number },
+  job: { messageBytes: number; expectedRecords: number | null },
 ): DriverRun {
   return {
     records,
     bytes: records * job.messageBytes,
     seconds,
-    errors: Math.abs(job.expectedRecords - records),
+    errors: job.expectedRecords === null ? 0 : Math.abs(job.expectedRecords - records),
   };
 }

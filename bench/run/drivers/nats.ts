@@ -56,8 +56,9 @@ export async function natsCatchUp(job: JobOf<'nats-catch-up'>): Promise<Driver> 
       // Consumers are made before the clock starts: Tributary's reads need no such setup.
       const run = runNo++;
       const consumers = await Promise.all(
-        job.subjects.map(async (subject, i) => {
-          const name = `catch-up-${run}-${i}`;
+        job.subjects.map(async (subject) => {
+          // Named by subject: the workers of a split read share the stream.
+          const name = `catch-up-${run}-${subject.replace(/[^\w-]/g, '_')}`;
           const info = await jsm.consumers.add(job.stream, {
             name,
             filter_subject: subject,

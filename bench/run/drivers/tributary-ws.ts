@@ -5,6 +5,7 @@
 import { assert } from '@tributary/common';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
+import { documentedDecoder } from '../../../test/support/records-frame-decoder';
 import { caughtUp, type Driver, type DriverRun, type JobOf } from './driver';
 import { latencyRun } from './latency';
 
@@ -45,7 +46,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class TributarySocket {
   onPush: (frame: Frame) => void = () => undefined;
-  /** Bytes of the frames received (the JSON on the wire). */
+  /** Binary records frames (`"format":"binary"` subscriptions). */
+  onBinary: (data: Buffer) => void = () => this.fail(new Error('an unexpected binary frame'));
+  /** Bytes of the frames received (what is on the wire, text and binary). */
   bytesReceived = 0;
   private failure: Error | undefined;
   private readonly failureWaiters = new Set<(error: Error) => void>();
@@ -54,7 +57,11 @@ export class TributarySocket {
   private closing = false;
 
   private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data: Buffer) => this.onMessage(data));
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      this.bytesReceived += data.length;
+      if (isBinary) this.onBinary(data);
+      else this.onMessage(data);
+    });
     socket.on('close', (code, reason) => {
       if (!this.closing) this.fail(new Error(`the WebSocket closed: ${code} ${String(reason)}`));
     });
@@ -109,7 +116,6 @@ export class TributarySocket {
   }
 
   private onMessage(data: Buffer): void {
-    this.bytesReceived += data.length;
     const frame = JSON.parse(data.toString('utf8')) as Frame;
     const waiter = frame.id === undefined ? undefined : this.pending.get(frame.id);
     if (waiter !== undefined) {
@@ -140,11 +146,13 @@ function problemError(frame: Frame): Error {
 /**
  * Reads the whole topic through one connection: a subscription to every partition from
  * "earliest" with `creditWindow` records of credit, topped up by what arrived each time half
- * the window has (so between half and all of the window is always granted). The clock runs
+ * the window has (so between half and all of the window is always granted). JSON frames are
+ * parsed whole; binary frames are decoded whole by the decoder docs/API.md shows. The clock runs
  * from opening the connection to the last expected record.
  */
 export function tributaryWsCatchUp(job: JobOf<'tributary-ws-catch-up'>): Driver {
   const refill = Math.max(1, Math.floor(job.creditWindow / 2));
+  const decode = job.format === 'binary' ? documentedDecoder() : undefined;
   return {
     async run(timeoutMs): Promise<DriverRun> {
       const startedMs = performance.now();
@@ -157,18 +165,23 @@ export function tributaryWsCatchUp(job: JobOf<'tributary-ws-catch-up'>): Driver 
         let finish: () => void = () => undefined;
         const done = new Promise<void>((resolve) => (finish = resolve));
         let ungranted = 0;
-        socket.onPush = (frame) => {
-          if (frame.op !== 'records') return;
-          const count = frame.records!.length;
+        const arrived = (subscription: string, count: number) => {
           received += count;
           ungranted += count;
           frames += 1;
           lastProgressMs = performance.now();
           if (received >= job.expectedRecords) return finish();
           if (ungranted >= refill) {
-            socket.send({ op: 'credit', subscription: frame.subscription, records: ungranted });
+            socket.send({ op: 'credit', subscription, records: ungranted });
             ungranted = 0;
           }
+        };
+        socket.onPush = (frame) => {
+          if (frame.op === 'records') arrived(frame.subscription!, frame.records!.length);
+        };
+        socket.onBinary = (data) => {
+          const frame = decode!(data);
+          arrived(frame.subscription, frame.records.length);
         };
         const watchdog = setInterval(() => {
           const now = performance.now();
@@ -182,6 +195,7 @@ export function tributaryWsCatchUp(job: JobOf<'tributary-ws-catch-up'>): Driver 
             topic: job.topic,
             from: 'earliest',
             credit: job.creditWindow,
+            ...(job.format === 'binary' ? { format: 'binary' } : {}),
           });
           await Promise.race([done, socket.failed()]);
         } finally {
@@ -191,10 +205,11 @@ export function tributaryWsCatchUp(job: JobOf<'tributary-ws-catch-up'>): Driver 
         await socket.close();
       }
       const seconds = (performance.now() - startedMs) / 1000;
+      const wire = job.format === 'binary' ? 'binary frames' : 'JSON';
       return {
         ...caughtUp(received, seconds, job),
         notes: [
-          `${(socket.bytesReceived / Math.max(1, received)).toFixed(0)} B of JSON per record on the wire, ${(received / Math.max(1, frames)).toFixed(0)} records per frame`,
+          `${(socket.bytesReceived / Math.max(1, received)).toFixed(0)} B of ${wire} per record on the wire, ${(received / Math.max(1, frames)).toFixed(0)} records per frame`,
           ...(stopReason === undefined ? [] : [`a read ended early: ${stopReason}`]),
         ],
       };

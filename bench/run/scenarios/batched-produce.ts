@@ -1,14 +1,10 @@
 // (a) Batched produce: 100 B and 1 KiB records, 500 per request (pipeline, publish window),
 // 8 in flight, 6 partitions, acks=all — Tributary with `fsync` and with `replicated` topics,
-// beside NATS JetStream and Redis Streams given the same records in the same batches.
+// beside NATS JetStream and Redis Streams given the same records in the same batches, and
+// again at each peer's best (several load-generator processes).
 import { SHAPE, type Profile } from '../plan';
 import { type Row } from '../results';
-import {
-  natsProduceRow,
-  type ProduceRowSpec,
-  redisProduceRow,
-  tributaryProduceRow,
-} from './produce-rows';
+import { peerProduceRows, type ProduceRowSpec, tributaryProduceRow } from './produce-rows';
 import { type BenchContext, type Scenario, seconds, sizeLabel } from './scenario';
 
 function spec(messageBytes: number): ProduceRowSpec {
@@ -30,15 +26,16 @@ export const batchedProduce: Scenario = {
     `${SHAPE.batchConcurrency} such batches in flight (one connection each), ${SHAPE.partitions} partitions ` +
     `(Tributary partitions, subjects of one NATS stream, Redis stream keys; a batch goes to one). ` +
     `acks=all. Each row: a ${seconds(p.warmupMs)} warm-up, then ${p.runs} runs of ${seconds(p.durationMs)}; ` +
-    'records/s counts acknowledged records.',
+    'records/s counts acknowledged records. Each peer also runs at its best: ' +
+    `${SHAPE.peerBest.processes} load-generator processes on both cores, each with ` +
+    `${SHAPE.peerBest.nats.batched.concurrency} such batches in flight.`,
   async rows(ctx: BenchContext): Promise<Row[]> {
     const rows: Row[] = [];
     for (const messageBytes of SHAPE.valueBytes) {
       const s = spec(messageBytes);
       rows.push(await tributaryProduceRow(ctx, s, 'fsync'));
       rows.push(await tributaryProduceRow(ctx, s, 'replicated'));
-      rows.push(await natsProduceRow(ctx, s));
-      rows.push(await redisProduceRow(ctx, s));
+      rows.push(...(await peerProduceRows(ctx, s)));
     }
     return rows;
   },

@@ -2,7 +2,8 @@
 // connection, one subscription to every partition from "earliest" with credit (docs/API.md): a
 // window of SHAPE.wsCreditWindow records granted with the subscription and topped up by what
 // arrived each time half of it has (drivers/tributary-ws.ts). Measured as catch-up.ts measures
-// the REST read: one warm-up read, then the profile's runs, each a whole read.
+// the REST read: one warm-up read, then the profile's runs, each a whole read. In JSON frames
+// (the default), and in binary records frames decoded by the decoder docs/API.md shows.
 import { num } from '../../common/format';
 import { SHAPE } from '../plan';
 import { type Row, type RowIdentity } from '../results';
@@ -21,6 +22,7 @@ export async function tributaryWsCatchUpRow(
   identity: RowIdentity,
   topic: string,
   expectedRecords: number,
+  format: 'json' | 'binary',
 ): Promise<Row> {
   const missing = await wsEndpointMissing(ctx);
   if (missing !== undefined) return skipped(identity, missing);
@@ -33,6 +35,7 @@ export async function tributaryWsCatchUpRow(
           origin: ctx.node.origin,
           key: ctx.node.key,
           topic,
+          format,
           creditWindow: SHAPE.wsCreditWindow,
           messageBytes: identity.messageBytes,
           expectedRecords,

@@ -1,11 +1,13 @@
 // (c) Consume / catch-up: N records of 100 B stored first (1,000,000 in a full run), then read
 // back from the start, all partitions in parallel, as fast as the consumer can — Tributary over
-// REST fetch and over a WebSocket subscription (catch-up-ws.ts), NATS JetStream with one pull
-// consumer per subject, Redis Streams with XREADGROUP per key. Preloading is not measured.
+// REST fetch and over a WebSocket subscription in JSON and in binary frames (catch-up-ws.ts), NATS JetStream with one pull
+// consumer per subject, Redis Streams with XREADGROUP per key, each peer also at its best (the
+// subjects or keys split over several load-generator processes). Preloading is not measured.
 import { assert } from '@tributary/common';
 import { num } from '../../common/format';
 import { Aborted } from '../cleanup';
 import { type Job } from '../drivers/driver';
+import { type WatchedServer } from '../measure';
 import { isPeer, peerDurability } from '../peers/peer';
 import { type Profile, SHAPE } from '../plan';
 import { type Row, type RowIdentity } from '../results';
@@ -16,6 +18,7 @@ import {
   measureRow,
   nodeServer,
   onLoadCore,
+  onAllCores,
   type Scenario,
   scoped,
   sizeLabel,
@@ -108,6 +111,11 @@ async function tributaryRows(ctx: BenchContext, records: number): Promise<Row[]>
     variant: 'WebSocket',
     workload: WS_CATCH_UP_WORKLOAD,
   };
+  const wsBinary: RowIdentity = {
+    ...base,
+    variant: 'WebSocket binary',
+    workload: `${WS_CATCH_UP_WORKLOAD}; "format":"binary", frames decoded by the decoder docs/API.md shows`,
+  };
   try {
     return await withPreloadedTopic(ctx, topic, records, async () => {
       const job: Job = {
@@ -122,16 +130,64 @@ async function tributaryRows(ctx: BenchContext, records: number): Promise<Row[]>
       };
       return [
         await measureRow(ctx, rest, () => onLoadCore(ctx, readPlan(ctx, job), nodeServer(ctx))),
-        await tributaryWsCatchUpRow(ctx, ws, topic, records),
+        await tributaryWsCatchUpRow(ctx, ws, topic, records, 'json'),
+        await tributaryWsCatchUpRow(ctx, wsBinary, topic, records, 'binary'),
       ];
     });
   } catch (error) {
     if (error instanceof Aborted) throw error;
-    return failedRows([rest, ws], error);
+    return failedRows([rest, ws, wsBinary], error);
   }
 }
 
-async function natsRow(ctx: BenchContext, records: number): Promise<Row> {
+/** Splits a catch-up job's subjects or keys over the peer's-best worker processes. */
+function shares<T>(items: readonly T[]): T[][] {
+  const n = Math.min(SHAPE.peerBest.processes, items.length);
+  return Array.from({ length: n }, (_, w) => items.filter((_, i) => i % n === w));
+}
+
+const bestWorkload = (what: string) =>
+  `; at its best, the ${SHAPE.partitions} ${what} split over ${SHAPE.peerBest.processes} processes on both cores, reading at once`;
+
+/**
+ * A peer's two catch-up rows over one preloaded stream: read by one process, as Tributary is,
+ * then by several at once (each its share of the subjects or keys).
+ */
+async function peerRows(
+  ctx: BenchContext,
+  identity: RowIdentity,
+  /** What the reads are split by: subjects, keys. */
+  what: string,
+  records: number,
+  server: WatchedServer | { reason: string },
+  withStream: (read: (jobs: (share: 'all' | number) => Job) => Promise<Row[]>) => Promise<Row[]>,
+): Promise<Row[]> {
+  const best: RowIdentity = {
+    ...identity,
+    variant: `${identity.variant}, ${SHAPE.peerBest.processes} processes (peer's best)`,
+    workload: identity.workload + bestWorkload(what),
+    clientShape: 'best',
+  };
+  const same: RowIdentity = { ...identity, clientShape: 'same' };
+  try {
+    return await withStream(async (jobOf) => [
+      await measureRow(ctx, same, () => onLoadCore(ctx, readPlan(ctx, jobOf('all')), server)),
+      await measureRow(ctx, best, () =>
+        onAllCores(
+          ctx,
+          Array.from({ length: SHAPE.peerBest.processes }, (_, w) => readPlan(ctx, jobOf(w))),
+          server,
+          records,
+        ),
+      ),
+    ]);
+  } catch (error) {
+    if (error instanceof Aborted) throw error;
+    return failedRows([same, best], error);
+  }
+}
+
+async function natsRows(ctx: BenchContext, records: number): Promise<Row[]> {
   const nats = ctx.nats;
   const identity: RowIdentity = {
     system: 'nats',
@@ -141,9 +197,9 @@ async function natsRow(ctx: BenchContext, records: number): Promise<Row> {
     workload: `one pull consumer per subject (ack none), fetches of up to ${SHAPE.fetchRecords}`,
     messageBytes: BYTES,
   };
-  if (!isPeer(nats)) return skipped(identity, nats.reason);
+  if (!isPeer(nats)) return [skipped(identity, nats.reason)];
   const tokens = Array.from({ length: SHAPE.partitions }, (_, p) => `p${p}`);
-  return measureRow(ctx, identity, () =>
+  return peerRows(ctx, identity, 'subjects', records, nats.server, (read) =>
     scoped(
       ctx,
       'NATS stream c',
@@ -152,22 +208,22 @@ async function natsRow(ctx: BenchContext, records: number): Promise<Row> {
       async ({ stream, subjects }) => {
         const shape = preloadShape(records);
         await preload(ctx, { driver: 'nats-produce', url: nats.url, subjects, ...shape }, records);
-        const job: Job = {
+        const split = shares(subjects);
+        return read((share) => ({
           driver: 'nats-catch-up',
           url: nats.url,
           stream,
-          subjects,
+          subjects: share === 'all' ? subjects : split[share]!,
           fetchRecords: SHAPE.fetchRecords,
           messageBytes: BYTES,
-          expectedRecords: records,
-        };
-        return onLoadCore(ctx, readPlan(ctx, job), nats.server);
+          expectedRecords: share === 'all' ? records : null,
+        }));
       },
     ),
   );
 }
 
-async function redisRow(ctx: BenchContext, records: number): Promise<Row> {
+async function redisRows(ctx: BenchContext, records: number): Promise<Row[]> {
   const redis = ctx.redis;
   const identity: RowIdentity = {
     system: 'redis',
@@ -177,9 +233,9 @@ async function redisRow(ctx: BenchContext, records: number): Promise<Row> {
     workload: `XREADGROUP COUNT ${SHAPE.fetchRecords} NOACK, one connection per key`,
     messageBytes: BYTES,
   };
-  if (!isPeer(redis)) return skipped(identity, redis.reason);
+  if (!isPeer(redis)) return [skipped(identity, redis.reason)];
   const keys = Array.from({ length: SHAPE.partitions }, (_, p) => redis.key(`c-p${p}`));
-  return measureRow(ctx, identity, () =>
+  return peerRows(ctx, identity, 'keys', records, redis.server, (read) =>
     scoped(
       ctx,
       'Redis keys c',
@@ -190,15 +246,15 @@ async function redisRow(ctx: BenchContext, records: number): Promise<Row> {
         // MAXLEN above the record count: nothing is trimmed before it is read.
         const produce = { driver: 'redis-produce' as const, url: redis.url, keys, ...shape };
         await preload(ctx, { ...produce, maxLen: records + 1 }, records);
-        const job: Job = {
+        const split = shares(keys);
+        return read((share) => ({
           driver: 'redis-catch-up',
           url: redis.url,
-          keys,
+          keys: share === 'all' ? keys : split[share]!,
           fetchRecords: SHAPE.fetchRecords,
           messageBytes: BYTES,
-          expectedRecords: records,
-        };
-        return onLoadCore(ctx, readPlan(ctx, job), redis.server);
+          expectedRecords: share === 'all' ? records : null,
+        }));
       },
     ),
   );
@@ -212,14 +268,15 @@ export const catchUp: Scenario = {
     `${num(p.catchUpRecords)} records of ${sizeLabel(BYTES)} stored over ${SHAPE.partitions} partitions ` +
     `(preloaded in batches of ${SHAPE.preloadBatchRecords}, not measured), then read from the first ` +
     `record to the last, all partitions in parallel. One warm-up read, then ${p.runs} measured reads; ` +
-    'records/s = records read / time of the whole read.',
+    'records/s = records read / time of the whole read. Each peer also reads at its best: the ' +
+    `${SHAPE.partitions} subjects or keys split over ${SHAPE.peerBest.processes} load-generator processes on both cores, reading at once.`,
   async rows(ctx: BenchContext): Promise<Row[]> {
     const records = ctx.profile.catchUpRecords;
     assert(records % SHAPE.preloadBatchRecords === 0, 'preload count must be whole batches');
     return [
       ...(await tributaryRows(ctx, records)),
-      await natsRow(ctx, records),
-      await redisRow(ctx, records),
+      ...(await natsRows(ctx, records)),
+      ...(await redisRows(ctx, records)),
     ];
   },
 };

@@ -2,14 +2,17 @@
 // same records (`messageBytes`-byte values), the same batch and the same number of loops in
 // flight, into a fresh topic / stream / key set of `partitions` partitions that is removed
 // after the row.
-import { type ProduceShape } from '../drivers/driver';
+import { type ProduceShape, type WorkerPlan } from '../drivers/driver';
+import { type WatchedServer } from '../measure';
 import { isPeer, peerDurability } from '../peers/peer';
+import { SHAPE } from '../plan';
 import { type Row } from '../results';
 import {
   type BenchContext,
   measureRow,
   nodeServer,
   onLoadCore,
+  onAllCores,
   scoped,
   sizeLabel,
   skipped,
@@ -72,59 +75,129 @@ export function tributaryProduceRow(
   );
 }
 
-export function natsProduceRow(ctx: BenchContext, spec: ProduceRowSpec): Promise<Row> {
+/** The client shapes of a peer's produce rows: as Tributary is driven, and the peer's best. */
+export type ClientShape = 'same' | 'best';
+
+/**
+ * A peer's row: as Tributary is driven (`same`), or at its best: SHAPE.peerBest.processes
+ * processes on both cores, each in the shape found fastest for that peer.
+ */
+function measurePeer(
+  ctx: BenchContext,
+  peer: 'nats' | 'redis',
+  plan: WorkerPlan,
+  server: WatchedServer | { reason: string },
+  clientShape: ClientShape,
+) {
+  if (clientShape === 'same') return onLoadCore(ctx, plan, server);
+  const job = { ...plan.job, ...bestShape(peer, plan.job as ProduceShape) } as WorkerPlan['job'];
+  return onAllCores(ctx, Array(SHAPE.peerBest.processes).fill({ ...plan, job }), server);
+}
+
+/** The peer's best connections and batch for a produce row of this shape. */
+function bestShape(peer: 'nats' | 'redis', shape: ProduceShape): ProduceShape {
+  const best = SHAPE.peerBest[peer];
+  return shape.batch === 1 ? { ...shape, ...best.single } : { ...shape, ...best.batched };
+}
+
+function shapeLabel(variant: string, clientShape: ClientShape): string {
+  return clientShape === 'same'
+    ? variant
+    : `${variant}, ${SHAPE.peerBest.processes} processes (peer's best)`;
+}
+
+/** The best row's workload: what each of its processes sends, in place of the spec's shape. */
+function bestWorkload(peer: 'nats' | 'redis', spec: ProduceRowSpec, unit: string): string {
+  const best = bestShape(peer, spec.shape);
+  return (
+    `at its best: ${SHAPE.peerBest.processes} processes on both cores, each with ` +
+    `${best.concurrency} connection${best.concurrency === 1 ? '' : 's'} of ${best.batch} ${unit} in flight`
+  );
+}
+
+export function natsProduceRow(
+  ctx: BenchContext,
+  spec: ProduceRowSpec,
+  clientShape: ClientShape = 'same',
+): Promise<Row> {
   const identity = {
     system: 'nats' as const,
-    variant: 'async publish',
+    variant: shapeLabel('async publish', clientShape),
     group: group(spec),
     ...peerDurability(ctx.nats),
-    workload: `acks of the batch's publishes awaited; ${spec.workload}`,
+    workload:
+      `acks of the batch's publishes awaited; ${spec.workload}` +
+      (clientShape === 'best' ? `; ${bestWorkload('nats', spec, 'publishes')}` : ''),
     messageBytes: spec.shape.messageBytes,
+    clientShape,
   };
   const nats = ctx.nats;
   if (!isPeer(nats)) return Promise.resolve(skipped(identity, nats.reason));
   const tokens = Array.from({ length: spec.partitions }, (_, p) => `p${p}`);
+  const name = `${spec.name}-${clientShape}`;
   return measureRow(ctx, identity, () =>
     scoped(
       ctx,
-      `NATS stream ${spec.name}`,
-      () => nats.createStream(spec.name, tokens),
+      `NATS stream ${name}`,
+      () => nats.createStream(name, tokens),
       ({ stream }) => nats.deleteStream(stream),
       ({ subjects }) =>
-        onLoadCore(
+        measurePeer(
           ctx,
+          'nats',
           timedPlan(ctx, { driver: 'nats-produce', url: nats.url, subjects, ...spec.shape }),
           nats.server,
+          clientShape,
         ),
     ),
   );
 }
 
-export function redisProduceRow(ctx: BenchContext, spec: ProduceRowSpec): Promise<Row> {
+export function redisProduceRow(
+  ctx: BenchContext,
+  spec: ProduceRowSpec,
+  clientShape: ClientShape = 'same',
+): Promise<Row> {
   const redis = ctx.redis;
   const maxLen = Math.floor(REDIS_STREAM_BYTES_MAX / spec.partitions / spec.shape.messageBytes);
   const identity = {
     system: 'redis' as const,
-    variant: spec.shape.batch > 1 ? 'XADD pipelined' : 'XADD',
+    variant: shapeLabel(spec.shape.batch > 1 ? 'XADD pipelined' : 'XADD', clientShape),
     group: group(spec),
     ...peerDurability(redis),
-    workload: `MAXLEN ~ ${maxLen} per key; ${spec.workload}`,
+    workload:
+      `MAXLEN ~ ${maxLen} per key; ${spec.workload}` +
+      (clientShape === 'best' ? `; ${bestWorkload('redis', spec, 'XADDs pipelined')}` : ''),
     messageBytes: spec.shape.messageBytes,
+    clientShape,
   };
   if (!isPeer(redis)) return Promise.resolve(skipped(identity, redis.reason));
-  const keys = Array.from({ length: spec.partitions }, (_, p) => redis.key(`${spec.name}-p${p}`));
+  const name = `${spec.name}-${clientShape}`;
+  const keys = Array.from({ length: spec.partitions }, (_, p) => redis.key(`${name}-p${p}`));
   return measureRow(ctx, identity, () =>
     scoped(
       ctx,
-      `Redis keys ${spec.name}`,
+      `Redis keys ${name}`,
       async () => keys,
       () => redis.deleteKeys(keys),
       () =>
-        onLoadCore(
+        measurePeer(
           ctx,
+          'redis',
           timedPlan(ctx, { driver: 'redis-produce', url: redis.url, keys, maxLen, ...spec.shape }),
           redis.server,
+          clientShape,
         ),
     ),
   );
+}
+
+/** A peer's rows in both client shapes: as Tributary is driven, then at the peer's best. */
+export async function peerProduceRows(ctx: BenchContext, spec: ProduceRowSpec): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const clientShape of ['same', 'best'] as const) {
+    rows.push(await natsProduceRow(ctx, spec, clientShape));
+    rows.push(await redisProduceRow(ctx, spec, clientShape));
+  }
+  return rows;
 }

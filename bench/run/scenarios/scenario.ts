@@ -5,7 +5,7 @@ import { Histogram } from '../../common/histogram';
 import { spread } from '../../common/stats';
 import { Aborted, type Cleanup } from '../cleanup';
 import { type DriverRun, type WorkerPlan } from '../drivers/driver';
-import { runWorker, type WatchedServer } from '../measure';
+import { runWorker, runWorkers, type WatchedServer } from '../measure';
 import { type NatsPeer } from '../peers/nats';
 import { errorText, type PeerUnavailable } from '../peers/peer';
 import { type RawHttpServer } from '../peers/raw-http';
@@ -108,6 +108,19 @@ export function onLoadCore(
   server: WatchedServer | { reason: string },
 ) {
   return runWorker(plan, LOAD_CORE, server, ctx.cleanup);
+}
+
+/**
+ * Runs several plans at once on every core, one process each, their runs started together and
+ * added up (measure.ts): how the peer's-best rows drive a peer.
+ */
+export function onAllCores(
+  ctx: BenchContext,
+  plans: readonly WorkerPlan[],
+  server: WatchedServer | { reason: string },
+  expectedRecords?: number,
+) {
+  return runWorkers(plans, 'all', server, ctx.cleanup, expectedRecords);
 }
 
 /** Creates a resource for one row, and removes it after the row (or on Ctrl-C meanwhile). */

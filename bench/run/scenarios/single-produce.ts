@@ -1,15 +1,11 @@
 // (b) Single-record produce: one 100 B record per request with 64 connections, each waiting
 // for its answer — Tributary (fsync, replicated) beside the raw node:http ceiling (same body,
 // nothing stored), NATS JetStream (one awaited publish per connection) and Redis Streams (one
-// awaited XADD per connection).
+// awaited XADD per connection), each peer also at its best: several load-generator processes,
+// Redis pipelined as redis-benchmark does.
 import { SHAPE, type Profile } from '../plan';
 import { type Row } from '../results';
-import {
-  natsProduceRow,
-  type ProduceRowSpec,
-  redisProduceRow,
-  tributaryProduceRow,
-} from './produce-rows';
+import { peerProduceRows, type ProduceRowSpec, tributaryProduceRow } from './produce-rows';
 import {
   type BenchContext,
   measureRow,
@@ -57,14 +53,17 @@ export const singleProduce: Scenario = {
     `One ${sizeLabel(SHAPE.smallValueBytes)} record per request (per publish, per XADD), ` +
     `${SHAPE.singleConnections} connections each waiting for its answer, ${SHAPE.partitions} partitions, acks=all. ` +
     `Each row: a ${seconds(p.warmupMs)} warm-up, then ${p.runs} runs of ${seconds(p.durationMs)}. ` +
-    'The raw node:http row is the ceiling of any HTTP service on this machine.',
+    'The raw node:http row is the ceiling of any HTTP service on this machine. Each peer also ' +
+    `runs at its best: ${SHAPE.peerBest.processes} load-generator processes on both cores, NATS ` +
+    `with ${SHAPE.peerBest.nats.single.batch} publishes in flight on one connection, Redis with ` +
+    `${SHAPE.peerBest.redis.single.batch} XADDs pipelined per round trip (redis-benchmark -P) on ` +
+    `${SHAPE.peerBest.redis.single.concurrency} connections.`,
   async rows(ctx: BenchContext): Promise<Row[]> {
     return [
       await rawHttpRow(ctx),
       await tributaryProduceRow(ctx, SPEC, 'fsync'),
       await tributaryProduceRow(ctx, SPEC, 'replicated'),
-      await natsProduceRow(ctx, SPEC),
-      await redisProduceRow(ctx, SPEC),
+      ...(await peerProduceRows(ctx, SPEC)),
     ];
   },
 };
