@@ -36,6 +36,15 @@ interface Hello {
   secret: string;
 }
 
+/**
+ * With in-process coordination the node is alone and its notifications cannot be lost, so the
+ * safety polls that catch a lost one (the directory's, the metadata version's) run rarely, and
+ * the controller checks only as often as keeping its lease needs; it still checks on every
+ * `brokers` notification. Each of those polls is a query of the embedded database, run on the
+ * event loop: several a second showed in the live path's tail latency.
+ */
+export const IN_PROCESS_SAFETY_POLL_MS = 30_000;
+
 export class ClusterRuntime {
   readonly session: BrokerSession;
   readonly directory: NodeDirectory;
@@ -81,6 +90,9 @@ export class ClusterRuntime {
       coordinator,
       hello: () => hello,
       logger,
+      ...(coordinator.kind === 'in-process'
+        ? { refreshIntervalMs: IN_PROCESS_SAFETY_POLL_MS }
+        : {}),
     });
     this.operations = new NodeClusterOperations({ metadata, coordinator, view: this.directory });
   }
@@ -139,7 +151,14 @@ export class ClusterRuntime {
     this.session.setPorts(options.port, config.advertisedRpcPort ?? options.rpcPort);
     await this.session.start();
     await this.directory.start();
-    this.sync = new MetadataSync({ metadata, coordinator, hosting: options.hosting, logger });
+    const alone = coordinator.kind === 'in-process';
+    this.sync = new MetadataSync({
+      metadata,
+      coordinator,
+      hosting: options.hosting,
+      logger,
+      ...(alone ? { intervalMs: IN_PROCESS_SAFETY_POLL_MS } : {}),
+    });
     await this.sync.start();
     this.controller = new Controller({
       nodeId: config.nodeId,
@@ -150,6 +169,8 @@ export class ClusterRuntime {
       clock,
       logger,
       autoLeaderRebalance: config.autoLeaderRebalance,
+      // Its lease lasts a session: renewed three times in one.
+      ...(alone ? { checkIntervalMs: Math.floor(config.brokerSessionMs / 3) } : {}),
     });
     this.controller.start();
     const { partitions } = options;

@@ -1,9 +1,10 @@
 // The controller on a real (embedded) metadata store and in-process coordination, with a
 // manual clock: a new controller takes a node whose lease expired for dead at once while Redis
 // has kept its keys (its memory marker is old), and waits a session before it does when Redis
-// has just lost them (a live node may not have renewed yet).
+// has just lost them (a live node may not have renewed yet); and it tells the nodes when it
+// becomes the controller.
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '@tributary/common';
+import { ManualClock, waitUntil } from '@tributary/common';
 import { InProcessCoordinator } from '@tributary/coordination';
 import { openTestStore, type TestStore } from '@tributary/metadata';
 import pino from 'pino';
@@ -89,6 +90,22 @@ describe('Controller', () => {
       }
       await running.checkNow();
       expect(await leader()).toBe(step === 1 ? 1 : 2); // dead once a session has passed
+    }
+  });
+
+  it('tells the nodes when it becomes the controller, so their directories need not poll for it', async () => {
+    const redis = new InProcessCoordinator({ clock });
+    let told = 0;
+    const stop = redis.watchCluster('brokers', () => (told += 1));
+    try {
+      const running = await start(redis);
+      await waitUntil(() => told === 1, 'the brokers notification', 5_000);
+      // Checks while it stays controller tell nothing new.
+      await running.checkNow();
+      await running.checkNow();
+      expect(told).toBe(1);
+    } finally {
+      stop();
     }
   });
 });

@@ -127,6 +127,8 @@ export class Controller {
       snapshot = await this.leaseSnapshot();
       this.startRun(snapshot.marker);
       logger.info({ controllerEpoch: epoch }, 'this node is the controller');
+      // The nodes' directories learn the new controller now, not at their next safety poll.
+      await coordinator.notifyCluster('brokers').catch(() => undefined);
     } else if (before !== undefined && before.controller !== this.owner) {
       logger.warn(
         { holder: before.controller },
