@@ -1,11 +1,13 @@
 // The embedded database as a standalone node opens it: an empty data dir gets a cluster (from
-// the build's template, or by initdb in a worker), migrated, opened with the small buffer pool;
+// the build's template, migrated at build time, or by initdb in a worker, then migrated), opened
+// with the small buffer pool;
 // a second open finds everything where the first left it and migrates nothing.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from './database';
+import { defaultMigrationsDir, readMigrations } from './migrator';
 import { ensurePgliteCluster, PGLITE_START_PARAMS, writePgliteTemplate } from './pglite-cluster';
 
 describe('the embedded metadata database', () => {
@@ -41,10 +43,10 @@ describe('the embedded metadata database', () => {
     expect(fs.readdirSync(path.join(scratch, 'node')).sort()).toEqual(['metadata']);
   }, 60_000);
 
-  it('copies a template of its own PGlite version, and runs initdb past one of another', async () => {
+  it('copies a migrated template of its own PGlite version and migrations, and runs initdb past one of others', async () => {
     const template = path.join(scratch, 'template');
     expect(await writePgliteTemplate(template)).toBe(true);
-    expect(await writePgliteTemplate(template)).toBe(false); // once per version
+    expect(await writePgliteTemplate(template)).toBe(false); // once per version and migrations
 
     const copied = path.join(scratch, 'a', 'metadata');
     expect(await ensurePgliteCluster(copied, template)).toBe('template');
@@ -56,6 +58,18 @@ describe('the embedded metadata database', () => {
       await pglite.close();
     }
     expect(fs.existsSync(path.join(copied, 'PGLITE_TEMPLATE_VERSION'))).toBe(false);
+    // Migrated at build time: the first start has nothing left to migrate.
+    const opened = await openDatabase({ dataDir: path.join(scratch, 'a') });
+    try {
+      expect(opened.migrations.applied).toEqual([]);
+      expect(await opened.prisma.tenant.count()).toBe(0);
+    } finally {
+      await opened.close();
+    }
+    // A node migrating with other migrations than the template's does not take it.
+    const fewer = readMigrations(defaultMigrationsDir()).slice(0, 1);
+    const other = path.join(scratch, 'other', 'metadata');
+    expect(await ensurePgliteCluster(other, template, fewer)).toBe('initdb');
 
     fs.writeFileSync(path.join(template, 'PGLITE_TEMPLATE_VERSION'), '0.0.1');
     const made = path.join(scratch, 'b', 'metadata');

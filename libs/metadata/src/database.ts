@@ -47,7 +47,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const onOutage = (error: BrokerError) => listeners.forEach((listener) => listener(error));
   const opened =
     options.databaseUrl === undefined || options.databaseUrl === ''
-      ? await openPglite(options.dataDir)
+      ? await openPglite(options.dataDir, options.migrationsDir)
       : await openPostgres(options.databaseUrl, options.schema, onOutage);
   const { prisma, kind, release } = opened;
   const close = async (): Promise<void> => {
@@ -72,8 +72,11 @@ interface Opened {
   release: () => Promise<void>;
 }
 
-async function openPglite(dataDir: string): Promise<Opened> {
-  const pglite = await openPgliteCluster(path.join(path.resolve(dataDir), 'metadata'));
+async function openPglite(dataDir: string, migrationsDir?: string): Promise<Opened> {
+  const pglite = await openPgliteCluster(
+    path.join(path.resolve(dataDir), 'metadata'),
+    migrationsDir,
+  );
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
