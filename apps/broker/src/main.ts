@@ -1,5 +1,7 @@
 // `npm start`: one standalone node. Configuration comes from the environment (see
 // libs/common config.ts); SIGTERM and SIGINT drain and stop it cleanly.
+// First: its V8 flags apply to the WebAssembly that the rest compiles.
+import './v8-flags';
 import { inspect } from 'node:util';
 import { ConfigError, isBrokerError, loadNodeConfig } from '@tributary/common';
 import pino, { type Logger } from 'pino';
