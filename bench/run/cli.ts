@@ -1,4 +1,5 @@
-// The runner's command line: `npm run bench [-- --quick | --tiny] [--out <dir>] [--only a,b]`.
+// The runner's command line: `npm run bench [-- --quick | --tiny] [--out <dir>] [--only a,b]
+// [--baseline <json>]`.
 // Anything else is refused with the usage, before anything is built or started.
 import { type Mode } from './plan';
 
@@ -20,10 +21,12 @@ export interface CliOptions {
   /** Where the JSON and the HTML go; undefined: the repository's (full) or a scratch dir. */
   outDir: string | undefined;
   scenarios: readonly ScenarioId[];
+  /** An earlier run's JSON, shown beside this one ("Before and after"). */
+  baseline: string | undefined;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench [-- [--quick | --tiny] [--out <dir>] [--only <ids>]]
+export const USAGE = `usage: npm run bench [-- [--quick | --tiny] [--out <dir>] [--only <ids>] [--baseline <json>]]
 
   (no flag)     the full run: bench/results/<timestamp>.json and bench/report.html
   --quick       a short run (about 2 minutes on 2 cores), same scenarios, fewer seconds
@@ -31,6 +34,9 @@ export const USAGE = `usage: npm run bench [-- [--quick | --tiny] [--out <dir>] 
                 (scenarios a-e and i unless --only says otherwise)
   --out <dir>   write <timestamp>.json and report.html into <dir> instead
   --only <ids>  comma-separated scenarios among ${SCENARIO_IDS.join(',')} (default: all)
+  --baseline <json>
+                an earlier run's bench/results/<timestamp>.json: the report shows it beside
+                this run, row by row ("Before and after")
   --help        this text
 
 scenarios: a batched produce, b single-record produce, c catch-up (REST, WebSocket),
@@ -50,6 +56,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let modeFlag: string | undefined;
   let outDir: string | undefined;
   let scenarios: readonly ScenarioId[] | undefined;
+  let baseline: string | undefined;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -72,6 +79,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--only':
         scenarios = parseScenarioList(value());
         break;
+      case '--baseline':
+        baseline = value();
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -80,7 +90,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
   }
-  return { mode, outDir, scenarios: scenarios ?? DEFAULT_SCENARIOS[mode], help };
+  return { mode, outDir, scenarios: scenarios ?? DEFAULT_SCENARIOS[mode], baseline, help };
 }
 
 function parseScenarioList(list: string): ScenarioId[] {

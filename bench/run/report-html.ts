@@ -1,8 +1,14 @@
 // bench/report.html: one self-contained page (inline CSS and SVG; no script, no font, no CDN,
 // nothing fetched) with, per scenario, its workload, a throughput chart and — where rows have
 // them — a latency-percentile chart, Tributary beside each peer, then the same table as the
-// terminal. Opened from disk, offline.
+// terminal; with a baseline, this run beside it, row by row. Opened from disk, offline.
 import { num, withSpread } from '../common/format';
+import {
+  BEFORE_AFTER_HEADERS,
+  BEFORE_AFTER_TITLE,
+  baselineLine,
+  beforeAfterRows,
+} from './before-after';
 import {
   FOOTPRINT_HEADERS,
   FOOTPRINT_TITLE,
@@ -134,7 +140,16 @@ function footprintSection(footprint: FootprintResult): string {
   ].join('\n');
 }
 
-export function htmlReport(result: BenchResult): string {
+function beforeAfterSection(result: BenchResult, baseline: BenchResult | undefined): string {
+  if (baseline === undefined || result.baseline === undefined) return '';
+  return [
+    `<h2>${esc(BEFORE_AFTER_TITLE)}</h2>`,
+    `<p>${esc(baselineLine(baseline, result.baseline.file))}</p>`,
+    htmlTable(BEFORE_AFTER_HEADERS, beforeAfterRows(result, baseline)),
+  ].join('\n');
+}
+
+export function htmlReport(result: BenchResult, baseline?: BenchResult): string {
   const m = result.machine;
   const peers = result.peers.map((p) =>
     p.status === 'ok'
@@ -161,6 +176,7 @@ ${list(result.method)}
 ${list(peers)}
 ${result.scenarios.map(scenarioSection).join('\n')}
 ${result.footprint === undefined ? '' : footprintSection(result.footprint)}
+${beforeAfterSection(result, baseline)}
 </body>
 </html>
 `;

@@ -1,6 +1,6 @@
 // The run as text for the terminal: machine and method, the peers, then per scenario its
 // workload in words, a table with the Tributary/peer ratios, and footnotes for rows that were
-// skipped or failed.
+// skipped or failed; with a baseline, this run beside it.
 import { table } from '../common/format';
 import {
   FOOTPRINT_HEADERS,
@@ -11,9 +11,15 @@ import {
   scenarioCells,
   usageNotes,
 } from './report-cells';
+import {
+  BEFORE_AFTER_HEADERS,
+  BEFORE_AFTER_TITLE,
+  baselineLine,
+  beforeAfterRows,
+} from './before-after';
 import { type BenchResult } from './results';
 
-export function terminalReport(result: BenchResult): string {
+export function terminalReport(result: BenchResult, baseline?: BenchResult): string {
   const m = result.machine;
   const out: string[] = [
     `Tributary vs peers — ${result.mode} run, ${result.startedAt}, ${Math.round(result.seconds)} s`,
@@ -50,6 +56,15 @@ export function terminalReport(result: BenchResult): string {
       '',
       table([...FOOTPRINT_HEADERS], rows),
       ...notes.map((n) => `- ${n}`),
+    );
+  }
+  if (baseline !== undefined && result.baseline !== undefined) {
+    out.push(
+      '',
+      BEFORE_AFTER_TITLE,
+      baselineLine(baseline, result.baseline.file),
+      '',
+      table([...BEFORE_AFTER_HEADERS], beforeAfterRows(result, baseline)),
     );
   }
   return out.join('\n');

@@ -144,4 +144,6 @@ export interface BenchResult {
   scenarios: ScenarioResult[];
   /** Present when scenario (i) ran. */
   footprint?: FootprintResult;
+  /** The earlier run this one was shown beside (`--baseline`), when there was one. */
+  baseline?: { file: string; startedAt: string; command: string };
 }

@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { machineInfo } from '../common/machine';
 import { failureText, hasTaskset } from '../common/processes';
+import { readBaseline } from './before-after';
 import { Aborted, Cleanup, cleanUpOnSignals } from './cleanup';
 import { type CliOptions, parseArgs, type ScenarioId, USAGE, UsageError } from './cli';
 import { NatsPeer } from './peers/nats';
@@ -189,7 +190,7 @@ async function run(options: CliOptions, cleanup: Cleanup): Promise<BenchResult> 
   return {
     schema: RESULT_SCHEMA,
     mode: options.mode,
-    command: `npm run bench${options.mode === 'full' ? '' : ` -- --${options.mode}`}`,
+    command: commandOf(options),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
@@ -201,13 +202,26 @@ async function run(options: CliOptions, cleanup: Cleanup): Promise<BenchResult> 
   };
 }
 
-function write(result: BenchResult, options: CliOptions): { json: string; html: string } {
+/** The command that repeats this run (its mode and baseline; --only and --out aside). */
+function commandOf(options: CliOptions): string {
+  const flags = [
+    ...(options.mode === 'full' ? [] : [`--${options.mode}`]),
+    ...(options.baseline === undefined ? [] : ['--baseline', options.baseline]),
+  ];
+  return `npm run bench${flags.length === 0 ? '' : ` -- ${flags.join(' ')}`}`;
+}
+
+function write(
+  result: BenchResult,
+  options: CliOptions,
+  baseline: BenchResult | undefined,
+): { json: string; html: string } {
   const stamp = result.startedAt.replace(/[:.]/g, '-');
   const paths = outputPaths(options, stamp);
   fs.mkdirSync(path.dirname(paths.json), { recursive: true });
   fs.mkdirSync(path.dirname(paths.html), { recursive: true });
   fs.writeFileSync(paths.json, `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(paths.html, htmlReport(result));
+  fs.writeFileSync(paths.html, htmlReport(result, baseline));
   return paths;
 }
 
@@ -224,14 +238,27 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  let baseline: BenchResult | undefined;
+  try {
+    baseline = options.baseline === undefined ? undefined : readBaseline(options.baseline);
+  } catch (error) {
+    process.stderr.write(`bench: ${errorText(error)}\n`);
+    return 2;
+  }
   const cleanup = new Cleanup();
   cleanUpOnSignals(cleanup);
   try {
     const result = await run(options, cleanup);
     await cleanup.runAll(); // before printing: the node's exit is part of a clean run
-    const paths = write(result, options);
+    if (baseline !== undefined)
+      result.baseline = {
+        file: path.relative(REPO_ROOT, path.resolve(options.baseline!)),
+        startedAt: baseline.startedAt,
+        command: baseline.command,
+      };
+    const paths = write(result, options, baseline);
     process.stdout.write(
-      `${terminalReport(result)}\n\nwritten: ${paths.json}\n         ${paths.html}\n`,
+      `${terminalReport(result, baseline)}\n\nwritten: ${paths.json}\n         ${paths.html}\n`,
     );
     const failed = result.scenarios.flatMap((s) => s.rows).filter((r) => r.status === 'failed');
     if (failed.length > 0) progress(`${failed.length} row(s) failed; see the footnotes`);
