@@ -146,13 +146,48 @@ describe('npm run bench (runner)', () => {
 
   it('reports an unreachable peer as skipped with the reason', async () => {
     const dir = path.join(out, 'no-nats');
+    // An earlier run to show beside this one: one row of (b) and nothing else.
+    const baseline = path.join(out, 'baseline.json');
+    const earlier = { median: 1_000, min: 900, max: 1_100 };
+    await fsp.writeFile(
+      baseline,
+      JSON.stringify({
+        schema: 'tributary-bench/1',
+        mode: 'tiny',
+        command: 'npm run bench -- --tiny',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        scenarios: [
+          {
+            id: 'b',
+            metric: 'throughput',
+            rows: [
+              {
+                system: 'tributary',
+                variant: 'fsync',
+                group: '100 B',
+                status: 'ok',
+                recordsPerSecond: earlier,
+              },
+            ],
+          },
+        ],
+      }),
+    );
     // Port 1 on loopback: nothing listens there, the connection is refused at once.
-    const result = await runner(['--tiny', '--only', 'b', '--out', dir], {
+    const result = await runner(['--tiny', '--only', 'b', '--out', dir, '--baseline', baseline], {
       ...process.env,
       NATS_URL: 'nats://127.0.0.1:1',
     });
     expect(result.code).toBe(0);
     const json = await readResult(dir);
+    // The earlier run is named, and its row stands beside this run's in both reports.
+    expect(json.baseline).toMatchObject({ startedAt: '2026-01-01T00:00:00.000Z' });
+    expect(json.command).toContain('--baseline');
+    const html = await fsp.readFile(path.join(dir, 'report.html'), 'utf8');
+    for (const report of [result.stdout, html]) {
+      expect(report).toContain('Before and after');
+      expect(report).toContain('1,000 (900–1,100)');
+    }
     expect(json.peers.find((p: any) => p.name === 'nats')).toMatchObject({
       status: 'skipped',
       reason: expect.stringContaining('unreachable'),

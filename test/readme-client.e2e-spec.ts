@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { build } from 'esbuild';
+import { type Browser } from 'playwright-core';
 import { launchBrowser, signInKey } from './support/browser';
 import { bash, freePort, readmeBlocks, streamUntil } from './support/readme';
 import { type ServiceProcess, startService } from './support/service-process';
@@ -119,8 +120,10 @@ describe('README: TypeScript SDK', () => {
       '<!doctype html><body style="white-space: pre"><script type="module" src="./app.js"></script></body>',
     );
     const server = await serveStatic(publicDir, pagePort);
-    const browser = await launchBrowser();
+    let browser: Browser | undefined;
     try {
+      // Inside: a browser that cannot start must not leave the page server open.
+      browser = await launchBrowser();
       const tab = await browser.newPage();
       const errors: string[] = [];
       tab.on('pageerror', (error) => errors.push(error.message));
@@ -140,7 +143,7 @@ describe('README: TypeScript SDK', () => {
         .sort();
       expect(values).toEqual(['{"amount":10}', '{"amount":20}', '{"amount":30}']);
     } finally {
-      await browser.close();
+      await browser?.close();
       server.close();
     }
   }, 90_000);
