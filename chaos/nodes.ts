@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { type CutMode, FaultProxy } from '../test/support/fault-proxy';
 import { type ServiceProcess, startService } from '../test/support/service-process';
 import { PeerProxy } from './peer-proxy';
-import { type ChaosPostgres, type ChaosRedis, freePort } from './services';
+import { freePort } from '../test/support/ports';
+import { type ChaosPostgres, type ChaosRedis } from './services';
 
 export const CHAOS_ADMIN = 'chaos-run-operator-token';
 const REDIS_PREFIX = 'chaos:';

@@ -12,23 +12,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { waitUntil } from '@tributary/common';
+import { freePort } from '../test/support/ports';
 
 const run = promisify(execFile);
 
 export const SERVICE_START_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 60_000;
-
-/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function postgresBin(name: string): string {
   const root = '/usr/lib/postgresql';

@@ -3,11 +3,11 @@
 // Every exit code it documents is met: 0 done, 1 usage, 2 refused by the server, 3 unreachable.
 import { spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { distScript } from './support/dist';
 import { startTenantNode, type TenantNode } from './support/tenant-node';
+import { freePort } from './support/ports';
 
 const BIN = path.join(__dirname, '..', 'bin', 'tributary.js');
 
@@ -159,7 +159,7 @@ it('exits 1 on a usage error, naming it', async () => {
 });
 
 it('exits 3 when the server cannot be reached', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const run = await tributary(['cluster'], '', { TRIBUTARY_URL: `http://127.0.0.1:${port}` });
   expect(run.code).toBe(3);
   expect(run.stderr).toMatch(/^tributary: NETWORK_ERROR: cannot reach/);
@@ -203,14 +203,3 @@ it('answers --help for every command', async () => {
     expect(help.stdout).toContain(`Usage: tributary ${name} `);
   }
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -14,7 +14,8 @@ import { execFile } from 'node:child_process';
 import { build } from 'esbuild';
 import { type Browser } from 'playwright-core';
 import { launchBrowser, signInKey } from './support/browser';
-import { bash, freePort, readmeBlocks, streamUntil } from './support/readme';
+import { freePort } from './support/ports';
+import { bash, readmeBlocks, streamUntil } from './support/readme';
 import { type ServiceProcess, startService } from './support/service-process';
 
 const ROOT = path.join(__dirname, '..');

@@ -4,7 +4,8 @@
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bash, freePort, readmeBlocks as blocks, streamUntil } from './support/readme';
+import { freePort } from './support/ports';
+import { bash, readmeBlocks as blocks, streamUntil } from './support/readme';
 import { startService } from './support/service-process';
 
 function quickstartCommands(): string[] {

@@ -2,7 +2,6 @@
 // commands that stream until their output shows what is expected.
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 
 const README = path.join(__dirname, '..', '..', 'README.md');
@@ -44,17 +43,6 @@ export function streamUntil(
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.once('exit', () => reject(new Error(`ended without what was expected: ${out}${err}`)));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -3,9 +3,9 @@
 // Redis starts a server of its own instead (startPrivateRedis).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as net from 'node:net';
 import { waitUntil } from '@tributary/common';
 import { Redis } from 'ioredis';
+import { freePort } from './ports';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -87,17 +87,6 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       server = await spawnRedis(port);
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts redis-server on `port`; resolves once it answers PING, bounded in time. */

@@ -2,10 +2,10 @@
 // a produce/fetch round trip, errors as TributaryErrors with the problem's fields, and the
 // producer's batches, its Idempotency-Key retries (through a proxy that loses an answer and
 // then answers 503 with Retry-After) and its bounded buffer.
-import * as net from 'node:net';
 import { type RecordMetadata, TributaryClient, TributaryError, Producer } from '@tributary/client';
 import { HttpFaultProxy } from '../../../test/support/http-fault-proxy';
 import { startTenantNode, type TenantNode } from '../../../test/support/tenant-node';
+import { freePort } from '../../../test/support/ports';
 
 let node: TenantNode;
 let client: TributaryClient;
@@ -108,7 +108,7 @@ describe('REST calls', () => {
   });
 
   it('fails with a retriable NETWORK_ERROR when nothing listens', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const nowhere = new TributaryClient({ url: `http://127.0.0.1:${port}`, apiKey: node.key });
     expect(await caught(nowhere.listTopics())).toMatchObject({
       code: 'NETWORK_ERROR',
@@ -232,15 +232,4 @@ async function readAll(topic: string, partitions: number) {
     all.push(...(await client.fetchRecords(topic, partition, { offset: 0 })).records);
   }
   return all;
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

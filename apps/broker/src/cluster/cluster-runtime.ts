@@ -90,16 +90,19 @@ export class ClusterRuntime {
       coordinator,
       hello: () => hello,
       logger,
-      ...(coordinator.kind === 'in-process'
-        ? { refreshIntervalMs: IN_PROCESS_SAFETY_POLL_MS }
-        : {}),
+      ...(this.alone ? { refreshIntervalMs: IN_PROCESS_SAFETY_POLL_MS } : {}),
     });
     this.operations = new NodeClusterOperations({ metadata, coordinator, view: this.directory });
   }
 
-  /** With in-process coordination no other node can take this one's place: always valid. */
+  /** With in-process coordination the node is alone: a cluster of one, in one process. */
+  private get alone(): boolean {
+    return this.parts.coordinator.kind === 'in-process';
+  }
+
+  /** A node alone has no other node to take its place: its session is always valid. */
   sessionValid(): boolean {
-    return this.parts.coordinator.kind === 'in-process' || this.session.valid();
+    return this.alone || this.session.valid();
   }
 
   /** The leader's ISR change, a compare-and-set on the partition's row. */
@@ -151,13 +154,12 @@ export class ClusterRuntime {
     this.session.setPorts(options.port, config.advertisedRpcPort ?? options.rpcPort);
     await this.session.start();
     await this.directory.start();
-    const alone = coordinator.kind === 'in-process';
     this.sync = new MetadataSync({
       metadata,
       coordinator,
       hosting: options.hosting,
       logger,
-      ...(alone ? { intervalMs: IN_PROCESS_SAFETY_POLL_MS } : {}),
+      ...(this.alone ? { intervalMs: IN_PROCESS_SAFETY_POLL_MS } : {}),
     });
     await this.sync.start();
     this.controller = new Controller({
@@ -170,7 +172,7 @@ export class ClusterRuntime {
       logger,
       autoLeaderRebalance: config.autoLeaderRebalance,
       // Its lease lasts a session: renewed three times in one.
-      ...(alone ? { checkIntervalMs: Math.floor(config.brokerSessionMs / 3) } : {}),
+      ...(this.alone ? { checkIntervalMs: Math.floor(config.brokerSessionMs / 3) } : {}),
     });
     this.controller.start();
     const { partitions } = options;
@@ -191,8 +193,7 @@ export class ClusterRuntime {
    */
   async moveLeadershipsAway(partitions: PartitionManager, timeoutMs: number): Promise<void> {
     const { metadata, coordinator, config, logger } = this.parts;
-    if (coordinator.kind === 'in-process' || this.controller === undefined || timeoutMs <= 0)
-      return;
+    if (this.alone || this.controller === undefined || timeoutMs <= 0) return;
     const startedMs = performance.now();
     const waiting = () => {
       const alive = new Set(
